@@ -1,0 +1,102 @@
+"""What creates an SDK client, session, connection or pool (SPEC LAM301's
+list, extendable by option), which boto3 service a client talks to, and
+which clients close when a `with` block over them ends."""
+from typing import FrozenSet, Optional
+
+import libcst as cst
+
+from .names import string_value
+
+CLIENT_FACTORIES = frozenset({
+    "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
+    "aioboto3.Session", "aioboto3.session.Session",
+    "botocore.session.get_session", "botocore.session.Session",
+    "requests.Session", "requests.session", "requests.sessions.Session",
+    "httpx.Client", "httpx.AsyncClient",
+    "urllib3.PoolManager", "urllib3.poolmanager.PoolManager",
+    "aiohttp.ClientSession",
+    "psycopg2.connect", "psycopg2.pool.SimpleConnectionPool",
+    "psycopg2.pool.ThreadedConnectionPool", "psycopg2.pool.AbstractConnectionPool",
+    "psycopg.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect",
+    "psycopg_pool.ConnectionPool", "psycopg_pool.AsyncConnectionPool",
+    "pymysql.connect", "pymysql.Connect", "pymysql.connections.Connection",
+    "mysql.connector.connect", "pg8000.connect", "pg8000.native.Connection",
+    "snowflake.connector.connect", "sqlalchemy.create_engine",
+    "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url",
+    "redis.client.Redis", "redis.StrictRedis.from_url",
+    "pymongo.MongoClient", "elasticsearch.Elasticsearch", "opensearchpy.OpenSearch",
+    "pika.BlockingConnection", "kafka.KafkaProducer",
+})
+# Sessions whose .client()/.resource()/.create_client() build a client.
+SESSION_FACTORIES = frozenset({
+    "boto3.Session", "boto3.session.Session", "aioboto3.Session", "aioboto3.session.Session",
+    "botocore.session.get_session", "botocore.session.Session",
+})
+SESSION_METHODS = frozenset({"client", "resource", "create_client"})
+BOTO_CLIENT_CALLS = frozenset({"boto3.client", "boto3.resource"})
+# Factories that connect (network I/O) when called: hoisted into a memoized getter.
+CONNECTING_PREFIXES = ("psycopg", "pymysql", "mysql.", "pg8000", "snowflake.", "sqlalchemy.",
+                       "redis.", "pymongo.", "elasticsearch.", "opensearchpy.", "pika.", "kafka.")
+# Objects that close themselves when a `with` block over them ends.
+CLOSES_ON_EXIT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "pymysql.", "psycopg.",
+                           "redis.", "pymongo.", "pika.", "elasticsearch.", "opensearchpy.")
+
+
+class Clients:
+    def __init__(self, model):
+        self.model = model
+        self.factories = CLIENT_FACTORIES | model.settings.extra_client_factories
+
+    def factory_of(self, call: cst.Call, unit=None) -> Optional[str]:
+        """The factory a call invokes when it creates a client, else None."""
+        names = self.model.qn.of(call.func)
+        hit = sorted(names & self.factories)
+        if hit:
+            return hit[0]
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in SESSION_METHODS:
+            owners = self.model.symbols.built_by(func.value, unit)
+            session = sorted(owners & SESSION_FACTORIES)
+            if session:
+                return f"{session[0]}().{func.attr.value}"
+        return None
+
+    def built_by(self, expr, unit=None) -> FrozenSet[str]:
+        """Factories behind an object (`s3` bound to `boto3.client('s3')`)."""
+        out = set()
+        symbols = self.model.symbols
+        values = [expr] if isinstance(expr, cst.Call) else (
+            symbols.values_of(expr, unit) if isinstance(expr, cst.Name) else [])
+        for value in values:
+            while isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call):
+                factory = self.factory_of(value, unit)
+                if factory:
+                    out.add(factory)
+        return frozenset(out)
+
+    def service_of(self, expr, unit=None) -> Optional[str]:
+        """'ssm' for a boto3 client built as boto3.client('ssm') (or through a
+        Session), following a local or module name to its value."""
+        symbols = self.model.symbols
+        values = [expr] if isinstance(expr, cst.Call) else (
+            symbols.values_of(expr, unit) if isinstance(expr, cst.Name) else [])
+        for value in values:
+            if not isinstance(value, cst.Call):
+                continue
+            factory = self.factory_of(value, unit) or ""
+            if factory in BOTO_CLIENT_CALLS or factory.endswith(("().client", "().create_client")):
+                for i, arg in enumerate(value.args):
+                    if (arg.keyword is None and i == 0) or (
+                            arg.keyword is not None and arg.keyword.value == "service_name"):
+                        return string_value(arg.value)
+        return None
+
+
+def connects_when_built(factory: str) -> bool:
+    return factory.startswith(CONNECTING_PREFIXES)
+
+
+def closes_on_exit(factory: str) -> bool:
+    return factory.startswith(CLOSES_ON_EXIT_PREFIXES)

@@ -1,0 +1,237 @@
+"""Handler detection (SPEC "Handlers"): naming convention, the (event,
+context) signature, Powertools and Chalice decorators, Powertools resolver
+routes and batch record handlers, Flask/FastAPI routes served through
+Mangum or serverless-wsgi, and handlers named explicitly."""
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from .names import dotted
+from .symbols import Symbols
+from .units import Unit
+
+CONTEXT_NAMES = {"context", "ctx", "_context", "lambda_context"}
+POWERTOOLS_DECORATORS = {
+    "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
+    "event_parser", "idempotent", "batch_processor", "async_batch_processor",
+}
+RESOLVER_CLASSES = {
+    "APIGatewayRestResolver", "APIGatewayHttpResolver", "ALBResolver",
+    "LambdaFunctionUrlResolver", "VPCLatticeResolver", "VPCLatticeV2Resolver",
+    "AppSyncResolver", "BedrockAgentResolver", "ApiGatewayResolver", "Router",
+}
+RESOLVER_METHODS = {"get", "post", "put", "patch", "delete", "head", "route", "resolver"}
+WEB_FRAMEWORK_CLASSES = {"flask.Flask", "flask.Blueprint", "fastapi.FastAPI",
+                         "fastapi.APIRouter", "fastapi.routing.APIRouter"}
+WEB_ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "route",
+                     "api_route"}
+WSGI_ADAPTERS = {"mangum.Mangum", "serverless_wsgi.handle_request", "awsgi.response",
+                 "apig_wsgi.make_lambda_handler"}
+BATCH_FUNCTIONS = {"process_partial_response", "async_process_partial_response"}
+CHALICE_CLASSES = {"chalice.Chalice", "chalice.app.Chalice", "chalice.Blueprint",
+                   "chalice.app.Blueprint"}
+
+# Handler kinds, and which parameters carry request data.
+LAMBDA = "handler"               # first two positional parameters
+ROUTE = "route"                  # every parameter (URL/route parameters)
+RECORD = "record handler"        # first positional parameter
+
+
+@dataclass(eq=False)
+class Handler:
+    unit: Unit
+    kind: str
+    reason: str
+    dispatchers: List[Unit] = field(default_factory=list)  # handlers that call into a route
+
+    @property
+    def name(self) -> str:
+        return self.unit.name
+
+    def request_params(self) -> List[str]:
+        if self.kind == ROUTE:
+            return [p.name.value for p in self.unit.all_params()]
+        count = 1 if self.kind == RECORD else 2
+        return [p.name.value for p in self.unit.request_positional()[:count]]
+
+    def entry_points(self) -> List[Unit]:
+        """The functions Lambda actually invokes for this handler."""
+        return self.dispatchers or [self.unit]
+
+
+def is_test_file(filename: str) -> bool:
+    path = filename.replace("\\", "/")
+    base = os.path.basename(path)
+    if base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py":
+        return True
+    return "/tests/" in f"/{path}" or "/test/" in f"/{path}"
+
+
+def module_matches(filename: str, module: str) -> bool:
+    """`pkg.app` names `.../pkg/app.py` and `.../pkg/app/__init__.py`."""
+    path = os.path.splitext(filename.replace("\\", "/"))[0]
+    if path.endswith("/__init__"):
+        path = path[: -len("/__init__")]
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    wanted = module.replace("/", ".").split(".")
+    return parts[-len(wanted):] == wanted
+
+
+def name_matches(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _decorator_parts(dec: cst.Decorator) -> Tuple[cst.BaseExpression, Optional[cst.Call]]:
+    expr = dec.decorator
+    return (expr.func, expr) if isinstance(expr, cst.Call) else (expr, None)
+
+
+def _from_powertools(names: FrozenSet[str]) -> bool:
+    return any(n.startswith("aws_lambda_powertools") for n in names)
+
+
+class HandlerFinder:
+    def __init__(self, symbols: Symbols, filename: str, settings):
+        self.symbols = symbols
+        self.filename = filename
+        self.settings = settings
+        self.request_attributes: Dict[str, str] = {}   # "app.current_event" -> kind
+        self.request_imports: set = set()               # e.g. flask.request
+
+    def _instance_of(self, receiver: cst.BaseExpression) -> FrozenSet[str]:
+        if isinstance(receiver, cst.Name):
+            return self.symbols.built_by(receiver)
+        return frozenset()
+
+    def _class_matches(self, built: FrozenSet[str], wanted) -> bool:
+        return any(b in wanted or b.rsplit(".", 1)[-1] in wanted and _from_powertools({b})
+                   for b in built)
+
+    def find(self) -> List[Handler]:
+        if is_test_file(self.filename):
+            return []
+        functions = self.symbols.functions
+        found: Dict[str, Handler] = {}
+        middleware = {name for name, unit in functions.items()
+                      if any("lambda_handler_decorator" in (dotted(_decorator_parts(d)[0]) or "")
+                             for d in unit.node.decorators)}
+        wsgi_served = any(
+            site.node.func is not None and self.symbols.qn.of(site.node.func) & WSGI_ADAPTERS
+            for unit in [self.symbols.init] + list(functions.values())
+            for site in unit.facts.calls)
+        routes: List[Tuple[Unit, str]] = []  # (unit, receiver name) of resolver routes
+        for name, unit in functions.items():
+            if name.startswith("test_"):
+                continue
+            reason = self._plain_reason(unit) or self._decorator_reason(unit, middleware)
+            if reason:
+                kind = ROUTE if reason.startswith("Chalice") or reason.startswith("web") else LAMBDA
+                found[name] = Handler(unit, kind, reason)
+                continue
+            receiver = self._resolver_route(unit)
+            if receiver:
+                routes.append((unit, receiver))
+                continue
+            if wsgi_served and self._web_route(unit):
+                found[name] = Handler(unit, ROUTE, "web framework route served through an adapter")
+        # Powertools resolver routes: handlers when a handler calls `app.resolve(...)`.
+        for unit, receiver in routes:
+            dispatchers = [h.unit for h in found.values() if self._calls_method(h.unit, receiver, "resolve")]
+            if dispatchers or self._is_router(receiver):
+                found[unit.name] = Handler(unit, ROUTE, f"route of Powertools resolver '{receiver}'",
+                                           dispatchers)
+                self.request_attributes[f"{receiver}.current_event"] = "resolver"
+        # Batch record handlers.
+        for handler in list(found.values()):
+            for record_fn in self._record_handlers(handler.unit):
+                if record_fn in functions and record_fn not in found:
+                    found[record_fn] = Handler(functions[record_fn], RECORD,
+                                               "Powertools batch record_handler", [handler.unit])
+        order = {id(u.node): i for i, u in enumerate(functions.values())}
+        return sorted(found.values(), key=lambda h: order[id(h.unit.node)])
+
+    # --- individual tests -------------------------------------------------
+    def _plain_reason(self, unit: Unit) -> Optional[str]:
+        params = [p.name.value for p in unit.positional()]
+        for module, function in self.settings.explicit_handlers:
+            if function == unit.name and module_matches(self.filename, module):
+                return f"named by --lambda-handlers {module}:{function}"
+        if len(params) >= 2 and name_matches(unit.name, self.settings.handler_names):
+            return "name matches the handler-name patterns"
+        if len(params) >= 2 and params[0] == "event" and params[1] in CONTEXT_NAMES:
+            return "takes (event, context)"
+        return None
+
+    def _decorator_reason(self, unit: Unit, middleware) -> Optional[str]:
+        for dec in unit.node.decorators:
+            func, _call = _decorator_parts(dec)
+            last = func.attr.value if isinstance(func, cst.Attribute) else (
+                func.value if isinstance(func, cst.Name) else None)
+            if last is None:
+                continue
+            if isinstance(func, cst.Name) and func.value in middleware:
+                return f"decorated with Powertools middleware '{func.value}'"
+            if last in POWERTOOLS_DECORATORS:
+                origin = self.symbols.qn.of(func)
+                if isinstance(func, cst.Attribute):
+                    origin = origin | self._instance_of(func.value)
+                if _from_powertools(origin):
+                    return f"decorated with Powertools '{last}'"
+            if isinstance(func, cst.Attribute) and self._is_chalice(func.value):
+                if last == "route":
+                    self.request_attributes[f"{dotted(func.value)}.current_request"] = "chalice"
+                    return "Chalice route"
+                if last in ("lambda_function", "schedule") or last.startswith("on_"):
+                    return f"Chalice {last} function"
+        return None
+
+    def _is_chalice(self, receiver) -> bool:
+        return bool(self._instance_of(receiver) & CHALICE_CLASSES)
+
+    def _is_router(self, receiver_name: str) -> bool:
+        values = self.symbols.module_values.get(receiver_name, [])
+        return any(self._class_matches(self.symbols.built_by(v), {"Router"}) for v in values)
+
+    def _resolver_route(self, unit: Unit) -> Optional[str]:
+        for dec in unit.node.decorators:
+            func, _ = _decorator_parts(dec)
+            if isinstance(func, cst.Attribute) and func.attr.value in RESOLVER_METHODS \
+                    and isinstance(func.value, cst.Name):
+                if self._class_matches(self._instance_of(func.value), RESOLVER_CLASSES):
+                    return func.value.value
+        return None
+
+    def _web_route(self, unit: Unit) -> bool:
+        for dec in unit.node.decorators:
+            func, _ = _decorator_parts(dec)
+            if isinstance(func, cst.Attribute) and func.attr.value in WEB_ROUTE_METHODS:
+                if self._instance_of(func.value) & WEB_FRAMEWORK_CLASSES:
+                    self.request_imports.add("flask.request")
+                    return True
+        return False
+
+    def _calls_method(self, unit: Unit, receiver: str, method: str) -> bool:
+        for site in unit.facts.calls:
+            func = site.node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == method \
+                    and dotted(func.value) == receiver:
+                return True
+        return False
+
+    def _record_handlers(self, unit: Unit) -> List[str]:
+        names = []
+        calls = [site.node for site in unit.facts.calls]
+        calls += [d.decorator for d in unit.node.decorators if isinstance(d.decorator, cst.Call)]
+        for call in calls:
+            qnames = self.symbols.qn.of(call.func)
+            last = {q.rsplit(".", 1)[-1] for q in qnames if q.startswith("aws_lambda_powertools")}
+            if not last & (BATCH_FUNCTIONS | {"batch_processor", "async_batch_processor"}):
+                continue
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "record_handler" \
+                        and isinstance(arg.value, cst.Name):
+                    names.append(arg.value.value)
+        return names

@@ -1,0 +1,101 @@
+"""The shared model of one module: built once per file, read by every rule
+and every autofix."""
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+
+from .clients import Clients
+from .dataflow import DataFlow
+from .handlers import Handler, HandlerFinder
+from .names import QualifiedNames
+from .reachability import Reach, Reachability
+from .state_writes import StateWrites
+from .symbols import Symbols
+from .units import Unit, collect_units
+
+MAX_LINES = 20_000
+MAX_BYTES = 2_000_000
+
+
+class SkippedFile(Exception):
+    """The file cannot be analysed; the message says why, for the user."""
+
+
+@dataclass(eq=False)
+class ModuleModel:
+    filename: str
+    settings: object
+    module: cst.Module
+    positions: object
+    symbols: Symbols
+    handlers: List[Handler]
+    reach: Reachability
+    flow: DataFlow
+
+    @cached_property
+    def state_writes(self) -> StateWrites:
+        """Writes into module state in reachable code (computed on first use)."""
+        return StateWrites(self)
+
+    @cached_property
+    def clients(self) -> Clients:
+        return Clients(self)
+
+    @property
+    def qn(self) -> QualifiedNames:
+        return self.symbols.qn
+
+    def position(self, node: cst.CSTNode) -> Tuple[int, int]:
+        """1-based line, 0-based column of a node's first character."""
+        start = self.positions[node].start
+        return start.line, start.column
+
+    def reachable(self) -> List[Tuple[Unit, Reach]]:
+        return [(u, self.reach.reached[id(u)]) for u in self.symbols.all_units()
+                if id(u) in self.reach.reached]
+
+    def hot(self) -> List[Tuple[Unit, Reach]]:
+        return [(u, self.reach.hot[id(u)]) for u in self.symbols.all_units()
+                if id(u) in self.reach.hot]
+
+    def handler_for(self, unit: Unit) -> Optional[Handler]:
+        return next((h for h in self.handlers if h.unit is unit), None)
+
+
+def parse_source(source: str) -> cst.Module:
+    if not source.strip():
+        raise SkippedFile("empty file")
+    if len(source) > MAX_BYTES or source.count("\n") > MAX_LINES:
+        raise SkippedFile(f"file too large to analyse (limit {MAX_LINES} lines)")
+    if "\x00" in source:
+        raise SkippedFile("file contains null bytes")
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise SkippedFile(f"libcst cannot parse it (line {exc.raw_line}): {exc.message}") from None
+    except RecursionError:
+        raise SkippedFile("expressions nested too deeply to analyse") from None
+
+
+def build_model(source: str, filename: str, settings) -> ModuleModel:
+    """Parse and analyse `source`. Raises SkippedFile for input that cannot be
+    analysed (syntax libcst does not know, deep nesting, size)."""
+    module = parse_source(source)
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        meta = wrapper.resolve_many([ScopeProvider, PositionProvider])
+        qn = QualifiedNames(meta[ScopeProvider])
+        functions, classes, init = collect_units(module, qn)
+        symbols = Symbols(module, meta[ScopeProvider], qn, functions, classes, init)
+        finder = HandlerFinder(symbols, filename, settings)
+        handlers = finder.find()
+        reach = Reachability(symbols, handlers)
+        flow = DataFlow(symbols, reach, handlers, settings,
+                        finder.request_attributes, finder.request_imports)
+    except RecursionError:
+        raise SkippedFile("expressions nested too deeply to analyse") from None
+    return ModuleModel(filename, settings, module, meta[PositionProvider], symbols,
+                       handlers, reach, flow)

@@ -1,0 +1,83 @@
+"""Dotted names and qualified-name resolution on top of libcst's ScopeProvider.
+
+Qualified names are computed on demand for the few expressions a rule asks
+about (call targets, receivers), which is far cheaper than resolving
+QualifiedNameProvider for every node of the file."""
+from typing import Dict, FrozenSet, Optional
+
+import libcst as cst
+from libcst.metadata import QualifiedNameSource
+
+_EXTERNAL = (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)
+
+
+def dotted(expr: cst.BaseExpression) -> Optional[str]:
+    """`a.b.c` for a chain of names and attributes; None for anything else."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = dotted(expr.value)
+        return f"{base}.{expr.attr.value}" if base else None
+    return None
+
+
+def root_name(expr: cst.BaseExpression) -> Optional[cst.Name]:
+    """The Name at the bottom of `a.b[c].d(...)`-style chains (calls excluded)."""
+    while True:
+        if isinstance(expr, cst.Name):
+            return expr
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+            expr = expr.value
+        else:
+            return None
+
+
+def string_value(expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The value of a plain (non f-) string literal, else None."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = expr.evaluated_value
+        except Exception:  # libcst cannot evaluate some escapes; treat as unknown
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def attr_name(expr: cst.BaseExpression) -> Optional[str]:
+    return expr.attr.value if isinstance(expr, cst.Attribute) else None
+
+
+class QualifiedNames:
+    """Resolves expressions to the imported or builtin names they denote.
+
+    `from boto3 import client as mk; mk(...)` gives {'boto3.client'};
+    `import os as o; o.environ` gives {'os.environ'}; a local or module
+    variable gives nothing (it is not an import)."""
+
+    def __init__(self, scopes):
+        self._scopes = scopes
+        self._cache: Dict[int, FrozenSet[str]] = {}
+
+    def of(self, expr: cst.CSTNode) -> FrozenSet[str]:
+        key = id(expr)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        result: FrozenSet[str] = frozenset()
+        if isinstance(expr, (cst.Name, cst.Attribute)) and dotted(expr):
+            scope = self._scopes.get(expr)
+            if scope is not None:
+                try:
+                    names = scope.get_qualified_names_for(expr)
+                except Exception:  # unusual scopes (class bodies, comprehensions)
+                    names = set()
+                result = frozenset(q.name for q in names if q.source in _EXTERNAL)
+        self._cache[key] = result
+        return result
+
+    def matches(self, expr: cst.CSTNode, *candidates: str) -> bool:
+        names = self.of(expr)
+        return any(name in names for name in candidates)
+
+    def scope_of(self, node: cst.CSTNode):
+        return self._scopes.get(node)

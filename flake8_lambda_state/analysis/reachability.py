@@ -1,0 +1,95 @@
+"""Reachability (SPEC "Reachability"): which units a handler runs, by which
+call path, and which of them run on every invocation ("hot") rather than
+once per warm container (under a memoization guard or in a memoized
+function)."""
+from collections import deque
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from .facts import CallSite
+from .handlers import Handler
+from .symbols import CallTarget, Symbols
+from .units import Unit
+
+
+@dataclass(frozen=True)
+class Reach:
+    handler: Handler
+    path: Tuple[str, ...]
+
+    def describe(self) -> str:
+        return " -> ".join(self.path)
+
+
+def is_memo_guarded(site_guards, unit: Unit, symbols: Symbols) -> bool:
+    """A guard on module state ("if _client is None") makes the code under it
+    run once per warm container, not once per invocation."""
+    for _kind, subject in site_guards:
+        root = subject.split(".", 1)[0]
+        if root in symbols.module_values or root in symbols.rebound_in_functions:
+            local = any(isinstance(s.target, cst.Name) and s.target.value == root
+                        for s in unit.facts.stores) and root not in unit.facts.global_names
+            if not local:
+                return True
+    return False
+
+
+class Reachability:
+    def __init__(self, symbols: Symbols, handlers: List[Handler]):
+        self.symbols = symbols
+        self.handlers = handlers
+        self.edges: Dict[int, List[Tuple[CallSite, CallTarget]]] = {}
+        self.callers: Dict[int, List[Tuple[Unit, CallSite, CallTarget]]] = {}
+        for unit in symbols.all_units():
+            out = []
+            for site in unit.facts.calls:
+                target = symbols.resolve_call(site.node, unit)
+                if target is not None:
+                    out.append((site, target))
+                    self.callers.setdefault(id(target.unit), []).append((unit, site, target))
+            self.edges[id(unit)] = out
+        self.reached: Dict[int, Reach] = {}
+        self.hot: Dict[int, Reach] = {}
+        self.instance_self: set = set()   # units whose `self` is a module-level instance
+        for handler in handlers:
+            self._walk(handler, self.reached, hot_only=False)
+            self._walk(handler, self.hot, hot_only=True)
+
+    def _walk(self, handler: Handler, table: Dict[int, Reach], hot_only: bool):
+        start = handler.unit
+        if hot_only and start.memoized:
+            return
+        queue = deque([(start, (start.name,), False)])
+        seen = {(id(start), False)}
+        if id(start) not in table:
+            table[id(start)] = Reach(handler, (start.name,))
+        while queue:
+            unit, path, self_is_state = queue.popleft()
+            if self_is_state and not hot_only:
+                self.instance_self.add(id(unit))
+            for site, target in self.edges.get(id(unit), ()):
+                callee = target.unit
+                if hot_only and (callee.memoized or is_memo_guarded(site.guards, unit, self.symbols)):
+                    continue
+                callee_self = target.via_instance or (
+                    self_is_state and isinstance(site.node.func, cst.Attribute)
+                    and isinstance(site.node.func.value, cst.Name)
+                    and site.node.func.value.value == unit.self_name())
+                key = (id(callee), callee_self)
+                if key in seen:
+                    continue
+                seen.add(key)
+                new_path = path + (callee.key,)
+                table.setdefault(id(callee), Reach(handler, new_path))
+                queue.append((callee, new_path, callee_self))
+
+    def reach(self, unit: Unit) -> Optional[Reach]:
+        return self.reached.get(id(unit))
+
+    def hot_reach(self, unit: Unit) -> Optional[Reach]:
+        return self.hot.get(id(unit))
+
+    def reachable_units(self) -> List[Unit]:
+        return [u for u in self.symbols.all_units() if id(u) in self.reached]

@@ -1,0 +1,173 @@
+"""Writes into module state (SPEC "Module state") in handler-reachable code:
+global rebinding, subscript stores and deletes, attribute stores and
+mutating method calls on module-level objects and classes. Each write
+carries the key/element and value it stores, so the rules can choose
+between LAM101, LAM102, LAM104 and LAM201 at one site."""
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import libcst as cst
+
+from .facts import Store
+from .names import dotted, root_name
+from .reachability import Reach
+from .symbols import CLASS, LOCAL, STATE
+from .units import Unit
+
+MUTATORS = {"append", "extend", "insert", "update", "setdefault", "add", "pop", "popitem",
+            "remove", "discard", "clear", "sort", "reverse", "__setitem__", "appendleft",
+            "extendleft", "popleft", "__delitem__"}
+EVICTORS = {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__"}
+BOUNDED_FACTORIES = ("cachetools.", "collections.deque")
+
+REBIND, SUBSCRIPT, ATTRIBUTE, METHOD = "rebind", "subscript", "attribute", "method"
+
+
+@dataclass(eq=False)
+class StateWrite:
+    node: cst.CSTNode                  # reported node: the store target or the call
+    unit: Unit
+    reach: Reach
+    form: str                          # rebind | subscript | attribute | method
+    container: str                     # module name or dotted path written into
+    key: Optional[cst.BaseExpression]  # key or element stored (None when none)
+    value: Optional[cst.BaseExpression]
+    guards: frozenset
+    evicts: bool = False               # del c[k], pop, clear ...
+    method: Optional[str] = None
+    op: str = "assign"
+
+    @property
+    def root(self) -> str:
+        return self.container.split(".", 1)[0].split("[", 1)[0]
+
+
+def _code(node) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+class StateWrites:
+    def __init__(self, model):
+        self.model = model
+        self.writes: List[StateWrite] = []
+        for unit, reach in model.reachable():
+            self._collect(unit, reach)
+        self._bounded: Dict[str, bool] = {}
+
+    # --- what is module state here -------------------------------------
+    def _is_state_root(self, expr, unit: Unit) -> bool:
+        root = root_name(expr)
+        if root is None:
+            return False
+        if root.value == unit.self_name() and self.model.symbols.kind(root) == LOCAL:
+            return unit.method_kind == "classmethod" or id(unit) in self.model.reach.instance_self
+        if root.value in unit.facts.global_names:
+            return True
+        return self.model.symbols.kind(root) in (STATE, CLASS)
+
+    def _container_name(self, expr, unit: Unit) -> str:
+        name = dotted(expr) or _code(expr)
+        root = root_name(expr)
+        if root is not None and root.value == unit.self_name() and unit.class_name:
+            name = unit.class_name + name[len(root.value):]
+        return name
+
+    def _collect(self, unit: Unit, reach: Reach):
+        for store in unit.facts.stores:
+            self._from_store(store, unit, reach)
+        for site in unit.facts.calls:
+            func = site.node.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value in MUTATORS):
+                continue
+            if not self._is_state_root(func.value, unit):
+                continue
+            key, value = _method_key_value(func.attr.value, site.node)
+            self.writes.append(StateWrite(
+                site.node, unit, reach, METHOD, self._container_name(func.value, unit), key, value,
+                site.guards, evicts=func.attr.value in EVICTORS, method=func.attr.value))
+
+    def _from_store(self, store: Store, unit: Unit, reach: Reach):
+        target = store.target
+        if isinstance(target, cst.Name):
+            if target.value in unit.facts.global_names:
+                self.writes.append(StateWrite(target, unit, reach, REBIND, target.value, None,
+                                              store.value, store.guards, op=store.op))
+            return
+        if not isinstance(target, (cst.Subscript, cst.Attribute)):
+            return
+        if not self._is_state_root(target, unit):
+            return
+        if isinstance(target, cst.Subscript):
+            keys = [el.slice.value for el in target.slice if isinstance(el.slice, cst.Index)]
+            key = keys[0] if len(keys) == 1 else (cst.Tuple([cst.Element(k) for k in keys]) if keys else None)
+            self.writes.append(StateWrite(
+                target, unit, reach, SUBSCRIPT, self._container_name(target.value, unit), key,
+                store.value, store.guards, evicts=store.op == "del", op=store.op))
+        else:
+            self.writes.append(StateWrite(
+                target, unit, reach, ATTRIBUTE, self._container_name(target, unit), None,
+                store.value, store.guards, op=store.op))
+
+    # --- questions the rules ask ----------------------------------------
+    def is_bounded(self, container: str) -> bool:
+        """A bounded cache: built by cachetools or a deque, or evicted from by
+        reachable code (pop, del, clear, or rebinding the global)."""
+        if container not in self._bounded:
+            self._bounded[container] = self._compute_bounded(container)
+        return self._bounded[container]
+
+    def _compute_bounded(self, container: str) -> bool:
+        symbols = self.model.symbols
+        for value in symbols.module_values.get(container, ()):
+            if any(b.startswith(BOUNDED_FACTORIES) for b in symbols.built_by(value)):
+                return True
+        return any((w.evicts and w.container == container) or
+                   (w.form == REBIND and w.container == container) for w in self.writes)
+
+    def is_request_keyed(self, container: str) -> bool:
+        flow = self.model.flow
+        return any(w.container == container and not w.evicts and w.key is not None
+                   and flow.is_request(w.key, w.unit) for w in self.writes)
+
+
+def _method_key_value(method: str, call: cst.Call):
+    args = [a for a in call.args if a.keyword is None and not a.star]
+    kwargs = [a for a in call.args if a.keyword is not None]
+    first = args[0].value if args else None
+    if method in ("add", "append", "appendleft", "extend", "extendleft"):
+        return first, first
+    if method == "insert":
+        value = args[1].value if len(args) > 1 else None
+        return value, value
+    if method in ("setdefault", "__setitem__"):
+        value = args[1].value if len(args) > 1 else None
+        return first, value
+    if method == "update":
+        if isinstance(first, cst.Dict):
+            keys = [el.key for el in first.elements if isinstance(el, cst.DictElement)]
+            values = [el.value for el in first.elements]
+            return (cst.Tuple([cst.Element(k) for k in keys]) if keys else None,
+                    cst.Tuple([cst.Element(v) for v in values]) if values else None)
+        if isinstance(first, cst.DictComp):
+            return first.key, first.value
+        if first is not None:
+            return first, first
+        if kwargs:
+            return None, cst.Tuple([cst.Element(a.value) for a in kwargs])
+    return None, None
+
+
+def memo_guarded(write: StateWrite) -> bool:
+    """The hand-written memoization idioms: `if _x is None: _x = ...`,
+    `if key not in _CACHE: _CACHE[key] = ...`, and `_x = _x or make()`."""
+    guards: frozenset = write.guards
+    if write.form == REBIND:
+        if ("unset", write.container) in guards:
+            return True
+        value = write.value
+        return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
+            and dotted(value.left) == write.container
+    if write.form in (SUBSCRIPT, METHOD):
+        return ("absent", write.container) in guards and (
+            write.form == SUBSCRIPT or write.method in ("setdefault", "__setitem__", "update"))
+    return False

@@ -1,0 +1,176 @@
+"""What a name denotes, resolved with libcst scopes: a local, module state,
+an import, a module function or class; and which module class or imported
+factory an object was built from. Also resolves call targets to units."""
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+import libcst as cst
+from libcst.metadata import GlobalScope, ImportAssignment
+
+from .names import QualifiedNames, dotted, root_name
+from .units import ClassInfo, Unit, lookup_method
+
+LOCAL, STATE, IMPORT, FUNCTION, CLASS, BUILTIN = (
+    "local", "state", "import", "function", "class", "builtin")
+
+
+@dataclass(frozen=True)
+class CallTarget:
+    unit: Unit
+    bound: bool            # the first parameter is the receiver (self/cls)
+    via_instance: bool     # the receiver is a module-level instance
+
+
+class Symbols:
+    def __init__(self, module: cst.Module, scopes, qn: QualifiedNames,
+                 functions: Dict[str, Unit], classes: Dict[str, ClassInfo], init: Unit):
+        self.module = module
+        self.scopes = scopes
+        self.qn = qn
+        self.functions = functions
+        self.classes = classes
+        self.init = init
+        self._kinds: Dict[int, str] = {}
+        self.module_values: Dict[str, List[cst.BaseExpression]] = {}
+        for store in init.facts.stores:
+            if isinstance(store.target, cst.Name) and store.value is not None and store.op != "del":
+                self.module_values.setdefault(store.target.value, []).append(store.value)
+        self.rebound_in_functions = set()
+        for unit in self.all_units():
+            for store in unit.facts.stores:
+                if isinstance(store.target, cst.Name) and store.target.value in unit.facts.global_names:
+                    self.rebound_in_functions.add(store.target.value)
+
+    def all_units(self) -> List[Unit]:
+        units = list(self.functions.values())
+        for info in self.classes.values():
+            units.extend(info.methods.values())
+        return units
+
+    # --- names ------------------------------------------------------------
+    def kind(self, name: cst.Name) -> str:
+        key = id(name)
+        cached = self._kinds.get(key)
+        if cached is None:
+            cached = self._kinds[key] = self._compute_kind(name)
+        return cached
+
+    def _compute_kind(self, name: cst.Name) -> str:
+        scope = self.scopes.get(name)
+        if scope is None:
+            return BUILTIN
+        try:
+            assignments = list(scope[name.value])
+        except Exception:
+            return BUILTIN
+        if not assignments:
+            return BUILTIN
+        if any(not isinstance(a.scope, GlobalScope) for a in assignments):
+            return LOCAL
+        if all(isinstance(a, ImportAssignment) for a in assignments):
+            return IMPORT
+        nodes = [a.node for a in assignments if not isinstance(a, ImportAssignment)]
+        if all(isinstance(n, cst.FunctionDef) for n in nodes):
+            return FUNCTION
+        if all(isinstance(n, cst.ClassDef) for n in nodes):
+            return CLASS
+        return STATE
+
+    def is_module_state(self, expr: cst.BaseExpression) -> bool:
+        """True when `expr` (a name, or an attribute/subscript chain on one)
+        is rooted in a module-level variable or class."""
+        root = root_name(expr)
+        return root is not None and self.kind(root) in (STATE, CLASS)
+
+    def binding_is_constant(self, name: str) -> bool:
+        """Bound once at module level and never rebound by a function."""
+        return len(self.module_values.get(name, ())) == 1 and name not in self.rebound_in_functions
+
+    # --- objects ----------------------------------------------------------
+    def built_by(self, expr: cst.BaseExpression, unit: Optional[Unit] = None,
+                 _depth: int = 0) -> FrozenSet[str]:
+        """Qualified names of what built the object `expr` denotes: for
+        `s3` bound to `boto3.client("s3")` it is {'boto3.client'}; for a
+        module class instance it is {'<module>.Cls'}. Method calls on a
+        built object add '.method' (`Session().client` -> 'boto3.Session.client')."""
+        if _depth > 8:
+            return frozenset()
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            names = set(self.qn.of(func))
+            if isinstance(func, cst.Name) and self.kind(func) == CLASS:
+                names.add(f"<module>.{func.value}")
+            if isinstance(func, cst.Attribute):
+                for owner in self.built_by(func.value, unit, _depth + 1):
+                    names.add(f"{owner}.{func.attr.value}")
+            return frozenset(names)
+        if isinstance(expr, cst.Await):
+            return self.built_by(expr.expression, unit, _depth + 1)
+        if isinstance(expr, cst.Name):
+            values = self.values_of(expr, unit)
+            out = set()
+            for value in values:
+                out |= self.built_by(value, unit, _depth + 1)
+            return frozenset(out)
+        return frozenset()
+
+    def values_of(self, name: cst.Name, unit: Optional[Unit]) -> List[cst.BaseExpression]:
+        """Expressions assigned to `name` where it resolves: the unit's own
+        stores for a local, module-level stores for module state."""
+        kind = self.kind(name)
+        if kind == STATE:
+            return self.module_values.get(name.value, [])
+        if kind == LOCAL and unit is not None:
+            return [s.value for s in unit.facts.stores
+                    if isinstance(s.target, cst.Name) and s.target.value == name.value
+                    and s.value is not None and s.op in ("assign", "walrus", "with")]
+        return []
+
+    def module_class_of(self, expr, unit) -> Tuple[Optional[str], bool]:
+        """(class name, via module instance) for an instance of a module class."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) \
+                and self.kind(expr.func) == CLASS:
+            return expr.func.value, False
+        if isinstance(expr, cst.Name):
+            for built in self.built_by(expr, unit):
+                if built.startswith("<module>.") and built.count(".") == 1:
+                    return built.split(".", 1)[1], self.kind(expr) == STATE
+        return None, False
+
+    # --- calls ------------------------------------------------------------
+    def resolve_call(self, call: cst.Call, unit: Unit) -> Optional[CallTarget]:
+        func = call.func
+        if isinstance(func, cst.Name):
+            kind = self.kind(func)
+            if kind == FUNCTION and func.value in self.functions:
+                return CallTarget(self.functions[func.value], False, False)
+            if kind == CLASS:
+                init = lookup_method(self.classes, func.value, "__init__")
+                return CallTarget(init, True, False) if init else None
+            return None
+        if not isinstance(func, cst.Attribute):
+            return None
+        method, receiver = func.attr.value, func.value
+        if isinstance(receiver, cst.Name):
+            if receiver.value == unit.self_name() and self.kind(receiver) == LOCAL:
+                found = lookup_method(self.classes, unit.class_name, method)
+                return CallTarget(found, found.method_kind != "staticmethod", False) if found else None
+            if self.kind(receiver) == CLASS:
+                found = lookup_method(self.classes, receiver.value, method)
+                if found is None:
+                    return None
+                return CallTarget(found, found.method_kind == "classmethod", False)
+        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) \
+                and receiver.func.value == "super" and unit.class_name:
+            info = self.classes.get(unit.class_name)
+            for base in info.base_names if info else ():
+                found = lookup_method(self.classes, base, method)
+                if found is not None:
+                    return CallTarget(found, found.method_kind != "staticmethod", False)
+            return None
+        class_name, via_instance = self.module_class_of(receiver, unit)
+        if class_name:
+            found = lookup_method(self.classes, class_name, method)
+            if found is not None:
+                return CallTarget(found, found.method_kind != "staticmethod", via_instance)
+        return None

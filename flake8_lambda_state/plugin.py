@@ -1,0 +1,82 @@
+"""The flake8 adapter: registers the options, decides cheaply whether a file
+can hold a handler, and reports the shared analysis's findings."""
+import logging
+from functools import lru_cache
+from typing import Iterator, Tuple
+
+from . import __version__
+from .analysis import SkippedFile, build_model
+from .prefilter import may_hold_handler
+from .rules import DEFAULT_OFF, run_rules
+from .settings import DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, build_settings
+
+LOG = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=8)
+def _settings(handler_names, handlers, sensitive_names, client_factories):
+    return build_settings(handler_names, handlers, sensitive_names, client_factories)
+
+
+def settings_from_options(options):
+    def joined(name):
+        value = getattr(options, name, None)
+        if isinstance(value, (list, tuple)):
+            return ",".join(value)
+        return value
+    return _settings(joined("lambda_handler_names"), joined("lambda_handlers"),
+                     getattr(options, "lambda_sensitive_names", None),
+                     joined("lambda_client_factories"))
+
+
+class Plugin:
+    name = "flake8-lambda-state"
+    version = __version__
+
+    def __init__(self, tree, filename="stdin", lines=None, options=None):
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+        self.options = options
+
+    @classmethod
+    def add_options(cls, manager):
+        manager.add_option(
+            "--lambda-handler-names", parse_from_config=True, comma_separated_list=True,
+            default=",".join(DEFAULT_HANDLER_NAMES),
+            help="Glob patterns of handler function names (default: %(default)s). A module-level "
+                 "function matching one and taking two positional parameters is a handler.")
+        manager.add_option(
+            "--lambda-handlers", parse_from_config=True, comma_separated_list=True, default="",
+            help="Explicit handlers as module:function (e.g. app.api:main), comma separated.")
+        manager.add_option(
+            "--lambda-sensitive-names", parse_from_config=True, default=DEFAULT_SENSITIVE_NAMES,
+            help="Regex matched against whole words of keys and names to call request data "
+                 "sensitive (default: %(default)s).")
+        manager.add_option(
+            "--lambda-client-factories", parse_from_config=True, comma_separated_list=True,
+            default="",
+            help="Extra qualified names of client/connection factories for LAM301 "
+                 "(e.g. mylib.db.connect).")
+        manager.extend_default_ignore(list(DEFAULT_OFF))
+
+    @classmethod
+    def parse_options(cls, options):
+        settings_from_options(options)  # fail early on a bad value
+
+    def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        settings = settings_from_options(self.options)
+        if not may_hold_handler(self.tree, self.filename, settings):
+            return
+        source = "".join(self.lines or ())
+        try:
+            model = build_model(source, self.filename, settings)
+            findings = run_rules(model)
+        except SkippedFile as exc:
+            LOG.info("flake8-lambda-state skipped %s: %s", self.filename, exc)
+            return
+        except RecursionError:
+            LOG.info("flake8-lambda-state skipped %s: nested too deeply", self.filename)
+            return
+        for finding in findings:
+            yield finding.line, finding.col, finding.text, type(self)

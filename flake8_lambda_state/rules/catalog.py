@@ -1,0 +1,139 @@
+"""Every LAM code: its one-line summary, why it matters, the fix, and a bad
+and a good example. The README's rule table is checked against this table
+by the tests, so the two cannot drift apart."""
+from dataclasses import dataclass
+from typing import Dict
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    summary: str
+    why: str
+    fix: str
+    bad: str
+    good: str
+    default_on: bool = True
+    fixable: bool = False
+
+
+_RULES = [
+    RuleInfo(
+        "LAM101", "handler-reachable code rebinds a module global",
+        "the new value survives into the next warm invocation of the same container",
+        "keep per-request values in locals; memoize one-time values under `if _x is None:`",
+        "COUNT = 0\n\ndef handler(event, context):\n    global COUNT\n    COUNT += 1\n",
+        "def handler(event, context):\n    count = 1\n    return {\"count\": count}\n",
+    ),
+    RuleInfo(
+        "LAM102", "handler-reachable code mutates a module-level object in place",
+        "the mutation accumulates across warm invocations",
+        "build the object per invocation, or make the module object immutable",
+        "_stats = {\"calls\": 0}\n\ndef handler(event, context):\n    _stats[\"calls\"] += 1\n",
+        "def handler(event, context):\n    stats = {\"calls\": 1}\n    return stats\n",
+    ),
+    RuleInfo(
+        "LAM103", "a reachable function mutates or returns a mutable default argument",
+        "the default is one object created at import and shared by every later call",
+        "default to None and create the object inside the function",
+        "def collect(key, acc=[]):\n    acc.append(key)\n    return acc\n",
+        "def collect(key, acc=None):\n    if acc is None:\n        acc = []\n    acc.append(key)\n"
+        "    return acc\n",
+    ),
+    RuleInfo(
+        "LAM104", "a module-level cache grows with request-derived keys and is never evicted",
+        "every distinct key stays in memory until the container runs out of it",
+        "use functools.lru_cache(maxsize=N) or a cachetools cache with a maxsize",
+        "_users = {}\n\ndef handler(event, context):\n    uid = event[\"userId\"]\n"
+        "    if uid not in _users:\n        _users[uid] = load(uid)\n    return _users[uid]\n",
+        "@functools.lru_cache(maxsize=256)\ndef load_user(uid):\n    return load(uid)\n",
+    ),
+    RuleInfo(
+        "LAM201", "request data is stored in module state",
+        "the next caller served by the same warm container can read it (the credit-card bug)",
+        "keep request data in locals or a per-request object passed as an argument",
+        "LAST_CARD = None\n\ndef handler(event, context):\n    global LAST_CARD\n"
+        "    LAST_CARD = event[\"card_number\"]\n",
+        "def handler(event, context):\n    card = event[\"card_number\"]\n    return charge(card)\n",
+    ),
+    RuleInfo(
+        "LAM202", "request data is written to the process environment",
+        "os.environ outlives the invocation and is read by every later one",
+        "pass the value as an argument instead of through os.environ",
+        "def handler(event, context):\n    os.environ[\"TZ\"] = event[\"timezone\"]\n",
+        "def handler(event, context):\n    tz = zoneinfo.ZoneInfo(event[\"timezone\"])\n",
+    ),
+    RuleInfo(
+        "LAM203", "a /tmp file holding request data is written and never removed",
+        "/tmp is kept between invocations: the next caller can read the file and /tmp fills up",
+        "use tempfile.TemporaryDirectory()/NamedTemporaryFile() or remove the file in a finally",
+        "def handler(event, context):\n    path = f\"/tmp/{event['name']}\"\n"
+        "    with open(path, \"wb\") as fh:\n        fh.write(body)\n",
+        "def handler(event, context):\n    with tempfile.TemporaryDirectory() as tmp:\n"
+        "        path = os.path.join(tmp, \"upload\")\n        ...\n",
+    ),
+    RuleInfo(
+        "LAM204", "module code overrides or removes a variable the Lambda runtime reserves",
+        "the runtime and the SDKs read these (region, credentials, trace id); overriding "
+        "them breaks signing, tracing or the runtime API",
+        "use your own variable name or pass the value to the client (region_name=...)",
+        "os.environ[\"AWS_REGION\"] = \"eu-central-1\"\n",
+        "s3 = boto3.client(\"s3\", region_name=os.environ.get(\"TILES_REGION\", \"eu-central-1\"))\n",
+    ),
+    RuleInfo(
+        "LAM205", "request data is appended to a module-level Powertools Logger's keys",
+        "appended keys stay on the logger and are printed in the next invocations' logs",
+        "pass clear_state=True to inject_lambda_context, or remove_keys in a finally",
+        "@logger.inject_lambda_context\ndef handler(event, context):\n"
+        "    logger.append_keys(user=event[\"user\"])\n",
+        "@logger.inject_lambda_context(clear_state=True)\ndef handler(event, context):\n"
+        "    logger.append_keys(user=event[\"user\"])\n",
+        fixable=False,
+    ),
+    RuleInfo(
+        "LAM301", "an SDK client, session, connection or pool is created per invocation",
+        "building it costs TLS handshakes, credential lookups or a database login on every "
+        "invocation instead of once per container",
+        "create it at module scope (AWS best practice) or in a functools.cache getter",
+        "def handler(event, context):\n    s3 = boto3.client(\"s3\")\n",
+        "s3 = boto3.client(\"s3\")\n\ndef handler(event, context):\n    ...\n",
+    ),
+    RuleInfo(
+        "LAM302", "reachable code closes a module-scope client or connection",
+        "the next warm invocation gets a closed client",
+        "do not close module-scope clients in the handler; let the container own them",
+        "_http = requests.Session()\n\ndef handler(event, context):\n    try:\n"
+        "        return _http.get(URL).json()\n    finally:\n        _http.close()\n",
+        "_http = requests.Session()\n\ndef handler(event, context):\n"
+        "    return _http.get(URL).json()\n",
+    ),
+    RuleInfo(
+        "LAM303", "heavy one-time work (bundled file, regex, parameter, secret) is redone "
+        "per invocation",
+        "the result is the same every time; redoing it adds latency and API calls",
+        "do it once at module scope or in a memoized getter",
+        "def handler(event, context):\n    rules = json.load(open(RULES_PATH))\n",
+        "RULES = json.load(open(RULES_PATH))\n\ndef handler(event, context):\n    ...\n",
+    ),
+    RuleInfo(
+        "LAM304", "a one-shot HTTP request opens a new connection per invocation",
+        "each call pays DNS, TCP and TLS again",
+        "use a module-level requests.Session / httpx.Client / urllib3.PoolManager",
+        "def handler(event, context):\n    return requests.get(URL).json()\n",
+        "_http = requests.Session()\n\ndef handler(event, context):\n"
+        "    return _http.get(URL).json()\n",
+        default_on=False,
+    ),
+    RuleInfo(
+        "LAM401", "a thread, process or task is started and not joined before the handler returns",
+        "Lambda freezes the container when the handler returns: the work stops mid-way and "
+        "resumes, or is lost, in a later invocation",
+        "join the thread, read the future's result, or await the task before returning",
+        "def handler(event, context):\n    threading.Thread(target=audit, args=(event,)).start()\n",
+        "def handler(event, context):\n    t = threading.Thread(target=audit, args=(event,))\n"
+        "    t.start()\n    ...\n    t.join()\n",
+    ),
+]
+
+RULES: Dict[str, RuleInfo] = {rule.code: rule for rule in _RULES}
+DEFAULT_OFF = tuple(code for code, rule in RULES.items() if not rule.default_on)

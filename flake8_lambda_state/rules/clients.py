@@ -1,0 +1,45 @@
+"""LAM301: an SDK client, session, connection or pool created on every
+invocation."""
+from typing import Iterator
+
+import libcst as cst
+
+from ..analysis.clients import connects_when_built
+from .base import Finding, code_of, per_invocation_calls, where
+
+
+def _arguments(call: cst.Call):
+    """Arguments of the call and of the calls it is chained on
+    (`boto3.Session(region_name=r).client("s3")`)."""
+    while isinstance(call, cst.Call):
+        yield from (a.value for a in call.args)
+        func = call.func
+        call = func.value if isinstance(func, cst.Attribute) else None
+
+
+def check(model) -> Iterator[Finding]:
+    clients = model.clients
+    chained = set()
+    for unit, reach, site in per_invocation_calls(model):
+        call = site.node
+        if id(call) in chained:
+            continue
+        factory = clients.factory_of(call, unit)
+        if factory is None:
+            continue
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            chained.add(id(func.value))  # Session().client() is one finding
+        constant = all(model.flow.is_constant(arg, unit) for arg in _arguments(call))
+        if not constant:
+            advice = ("its arguments depend on the request: build it in a getter memoized on "
+                      "those arguments (functools.lru_cache)")
+        elif connects_when_built(factory):
+            advice = "its arguments are init-time constants: open it once in a functools.cache getter"
+        else:
+            advice = "its arguments are init-time constants: create it once at module scope"
+        yield Finding(
+            "LAM301", call,
+            f"{code_of(call)} creates a {factory} client/connection on every invocation "
+            f"{where(reach)}; it repeats TLS setup, credential lookup or login each time; {advice}",
+            reach, extra={"factory": factory, "constant": constant, "unit": unit})

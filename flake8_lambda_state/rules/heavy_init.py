@@ -1,0 +1,76 @@
+"""LAM303: one-time work redone on every invocation with init-time-constant
+arguments: reading bundled files, compiling constant regexes, fetching
+parameters and secrets with constant names."""
+from typing import Iterator, Optional
+
+import libcst as cst
+
+from .base import Finding, code_of, per_invocation_calls, where
+from .tmp_files import OPENERS, WRITE_MODES, TmpPaths, _mode
+
+LOADERS = {"json.load", "yaml.safe_load", "yaml.load", "yaml.full_load", "pickle.load",
+           "joblib.load", "torch.load", "numpy.load", "dill.load"}
+REGEX_COMPILERS = {"re.compile", "regex.compile"}
+SECRET_CALLS = {"ssm": {"get_parameter", "get_parameters", "get_parameters_by_path"},
+                "secretsmanager": {"get_secret_value"}}
+POWERTOOLS_PARAMETERS = "aws_lambda_powertools.utilities.parameters."
+
+
+def _what(model, unit, call: cst.Call, paths: TmpPaths) -> Optional[str]:
+    """What kind of one-time work the call does, or None."""
+    names = model.qn.of(call.func)
+    args = [a.value for a in call.args]
+    flow = model.flow
+    constant = all(flow.is_constant(a, unit) for a in args)
+    func = call.func
+    method = func.attr.value if isinstance(func, cst.Attribute) else None
+    if names & OPENERS:
+        if args and constant and not paths.is_tmp(args[0]) and not set(_mode(call)) & WRITE_MODES:
+            return "reads a bundled file"
+        return None
+    if names & LOADERS:
+        if args and constant and isinstance(args[0], (cst.SimpleString, cst.Name, cst.Attribute,
+                                                      cst.BinaryOperation, cst.FormattedString)) \
+                and not _is_file_object(model, unit, args[0]) and not paths.is_tmp(args[0]):
+            return "loads a bundled file"
+        return None
+    if method in ("read_text", "read_bytes"):
+        receiver = func.value
+        if flow.is_constant(receiver, unit) and not paths.is_tmp(receiver):
+            return "reads a bundled file"
+        return None
+    if names & REGEX_COMPILERS:
+        return "compiles a constant regex" if constant and args else None
+    if method is not None:
+        service = model.clients.service_of(func.value, unit)
+        if service in SECRET_CALLS and method in SECRET_CALLS[service] and constant:
+            return f"fetches a constant {'secret' if service == 'secretsmanager' else 'parameter'}"
+    if any(n.startswith(POWERTOOLS_PARAMETERS) for n in names) and constant:
+        for arg in call.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            text = cst.Module([]).code_for_node(arg.value)
+            if (keyword == "force_fetch" and text == "True") or (keyword == "max_age" and text == "0"):
+                return "fetches a parameter with caching turned off"
+    return None
+
+
+def _is_file_object(model, unit, expr) -> bool:
+    """A name bound to an `open(...)` call or by `with open(...) as fh`."""
+    if not isinstance(expr, cst.Name):
+        return False
+    return any(isinstance(v, cst.Call) and model.qn.of(v.func) & OPENERS
+               for v in model.symbols.values_of(expr, unit))
+
+
+def check(model) -> Iterator[Finding]:
+    paths_by_unit = {}
+    for unit, reach, site in per_invocation_calls(model):
+        paths = paths_by_unit.setdefault(id(unit), TmpPaths(model, unit))
+        what = _what(model, unit, site.node, paths)
+        if what is None:
+            continue
+        yield Finding(
+            "LAM303", site.node,
+            f"{code_of(site.node)} {what} on every invocation {where(reach)}; the result is the "
+            f"same each time, so this only adds latency and API calls; do it once at module "
+            f"scope or in a memoized getter", reach)

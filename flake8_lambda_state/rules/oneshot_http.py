@@ -1,0 +1,21 @@
+"""LAM304 (off by default): a one-shot HTTP request per invocation, which
+opens a new connection each time."""
+from typing import Iterator
+
+from .base import Finding, code_of, per_invocation_calls, where
+
+ONE_SHOT = {f"requests.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options",
+                                       "request")} | \
+    {f"httpx.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options",
+                            "request", "stream")} | {"urllib.request.urlopen"}
+
+
+def check(model) -> Iterator[Finding]:
+    for unit, reach, site in per_invocation_calls(model):
+        names = model.qn.of(site.node.func) & ONE_SHOT
+        if names:
+            yield Finding(
+                "LAM304", site.node,
+                f"{code_of(site.node)} ({sorted(names)[0]}) opens a new connection on every "
+                f"invocation {where(reach)}; each call pays DNS, TCP and TLS again; use a "
+                f"module-level requests.Session, httpx.Client or urllib3.PoolManager", reach)

@@ -1,0 +1,57 @@
+"""LAM101, LAM102, LAM104, LAM201: writes into module state, one finding per
+site, the most specific code winning (SPEC "Rules"):
+request-derived key into an unbounded container -> LAM104; request data as
+the value -> LAM201; else LAM102 (mutation) or LAM101 (rebinding), except
+the memoization idioms."""
+from typing import Iterator
+
+from ..analysis.dataflow import SENSITIVE
+from ..analysis.state_writes import METHOD, REBIND, SUBSCRIPT, StateWrite, memo_guarded
+from .base import Finding, code_of, where
+
+CODES = ("LAM101", "LAM102", "LAM104", "LAM201")
+
+
+def check(model) -> Iterator[Finding]:
+    writes = model.state_writes
+    flow = model.flow
+    for w in writes.writes:
+        if w.evicts:
+            if writes.is_request_keyed(w.container):
+                continue  # evicting from a request-keyed cache is what bounds it
+            yield _finding("LAM102", w, f"{code_of(w.node)} mutates module-level '{w.container}' "
+                           f"{where(w.reach)}; the change carries over to the next warm "
+                           f"invocation; build the object per invocation instead")
+            continue
+        if w.key is not None and flow.is_request(w.key, w.unit) and not writes.is_bounded(w.container):
+            yield _finding("LAM104", w, f"module-level '{w.container}' grows with the request-derived "
+                           f"key {code_of(w.key, 40)} {where(w.reach)} and is never evicted; memory "
+                           f"grows with every distinct key until the container dies; use "
+                           f"functools.lru_cache(maxsize=N) or a cachetools cache with a maxsize")
+            continue
+        level = flow.level(w.value, w.unit) if w.value is not None else 0
+        if level:
+            sensitive = level >= SENSITIVE or flow.sensitive(w.container.rsplit(".", 1)[-1])
+            kind = "sensitive request data" if sensitive else "request data"
+            yield _finding("LAM201", w, f"{kind} ({code_of(w.value, 40)}) is stored in module state "
+                           f"'{w.container}' {where(w.reach)}; the next caller served by this warm "
+                           f"container can read it; keep it in a local or pass it as an argument",
+                           sensitive=sensitive)
+            continue
+        if memo_guarded(w):
+            continue
+        if w.form == REBIND:
+            yield _finding("LAM101", w, f"module global '{w.container}' is rebound "
+                           f"{where(w.reach)}; "
+                           f"the value survives into the next warm invocation; keep it local, "
+                           f"or memoize under `if {w.container} is None:`")
+        else:
+            what = f".{w.method}()" if w.form == METHOD else (
+                "item assignment" if w.form == SUBSCRIPT else "attribute assignment")
+            yield _finding("LAM102", w, f"module-level '{w.container}' is mutated in place ({what}) "
+                           f"{where(w.reach)}; the change accumulates across warm invocations; "
+                           f"build the object per invocation or keep it read-only")
+
+
+def _finding(code: str, write: StateWrite, message: str, **extra) -> Finding:
+    return Finding(code, write.node, message, write.reach, extra={"write": write, **extra})

@@ -1,0 +1,89 @@
+"""User-tunable settings shared by the flake8 plugin and the command line."""
+import re
+from dataclasses import dataclass, field
+from typing import FrozenSet, Optional, Pattern, Tuple
+
+DEFAULT_HANDLER_NAMES = ("handler", "lambda_handler", "*_handler")
+DEFAULT_SENSITIVE_NAMES = (
+    "password|passwd|secret|token|api_key|apikey|authorization|auth|cookie|session"
+    "|card|cvv|ssn|iban|credential|private_key"
+)
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used; the message names the option."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    handler_names: Tuple[str, ...] = DEFAULT_HANDLER_NAMES
+    explicit_handlers: Tuple[Tuple[str, str], ...] = ()
+    sensitive_names: str = DEFAULT_SENSITIVE_NAMES
+    extra_client_factories: FrozenSet[str] = frozenset()
+    _sensitive_re: Optional[Pattern] = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        try:
+            compiled = re.compile(self.sensitive_names, re.IGNORECASE)
+        except re.error as exc:
+            raise SettingsError(f"--lambda-sensitive-names: not a valid regex: {exc}") from None
+        object.__setattr__(self, "_sensitive_re", compiled)
+        for module, function in self.explicit_handlers:
+            if not module or not function:
+                raise SettingsError(
+                    "--lambda-handlers: expected module:function entries, "
+                    f"got {module}:{function!r}"
+                )
+
+    def is_sensitive_name(self, name: str) -> bool:
+        """True when a whole word run of `name` matches the sensitive pattern.
+
+        `cardNumber` and `card_number` match `card`; `author` does not match
+        `auth`; a plural `s` is tolerated (`credentials`)."""
+        words = [w.lower() for w in _WORD.findall(name.replace("-", "_"))]
+        regex = self._sensitive_re
+        for i in range(len(words)):
+            for j in range(i + 1, min(len(words), i + 3) + 1):
+                run = "_".join(words[i:j])
+                if regex.fullmatch(run) or regex.fullmatch("".join(words[i:j])):
+                    return True
+                if run.endswith("s") and regex.fullmatch(run[:-1]):
+                    return True
+        return False
+
+
+def split_list(value) -> Tuple[str, ...]:
+    """Comma/whitespace separated option value (or a list of them) to a tuple."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    items = []
+    for chunk in value:
+        items.extend(part.strip() for part in re.split(r"[,\s]+", chunk) if part.strip())
+    return tuple(items)
+
+
+def parse_explicit_handlers(value) -> Tuple[Tuple[str, str], ...]:
+    pairs = []
+    for item in split_list(value):
+        module, sep, function = item.partition(":")
+        if not sep:
+            module, _, function = item.rpartition(".")
+        if not module or not function:
+            raise SettingsError(
+                f"--lambda-handlers: {item!r} is not of the form module:function"
+            )
+        pairs.append((module, function))
+    return tuple(pairs)
+
+
+def build_settings(handler_names=None, handlers=None, sensitive_names=None,
+                   client_factories=None) -> Settings:
+    return Settings(
+        handler_names=split_list(handler_names) or DEFAULT_HANDLER_NAMES,
+        explicit_handlers=parse_explicit_handlers(handlers),
+        sensitive_names=sensitive_names or DEFAULT_SENSITIVE_NAMES,
+        extra_client_factories=frozenset(split_list(client_factories)),
+    )
