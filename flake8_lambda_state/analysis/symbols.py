@@ -7,7 +7,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 import libcst as cst
 from libcst.metadata import GlobalScope, ImportAssignment
 
-from .names import QualifiedNames, dotted, root_name
+from .names import QualifiedNames, root_name
 from .units import ClassInfo, Unit, lookup_method
 
 LOCAL, STATE, IMPORT, FUNCTION, CLASS, BUILTIN = (

@@ -5,8 +5,6 @@ from typing import Iterator, List, Optional, Set
 
 import libcst as cst
 
-from ..analysis.names import dotted
-from ..analysis.symbols import LOCAL, STATE
 from .base import Finding, code_of, where
 
 OPENERS = {"builtins.open", "io.open", "codecs.open"}
@@ -101,11 +99,14 @@ def _mode(call: cst.Call) -> str:
 
 def _handle_names(model, unit, call: cst.Call) -> Set[str]:
     """Local names bound to the file object that `open(...)` returns."""
-    names = set()
-    for store in unit.facts.stores:
-        if store.value is call and isinstance(store.target, cst.Name):
-            names.add(store.target.value)
-    return names
+    return {store.target.value for store in unit.facts.stores
+            if store.value is call and isinstance(store.target, cst.Name)}
+
+
+def _within(model, node, outer) -> bool:
+    span, where_ = model.positions[outer], model.positions[node].start
+    return (span.start.line, span.start.column) <= (where_.line, where_.column) \
+        and (where_.line, where_.column) <= (span.end.line, span.end.column)
 
 
 def tmp_writes(model, unit, paths: TmpPaths) -> Iterator[TmpWrite]:
@@ -119,7 +120,7 @@ def tmp_writes(model, unit, paths: TmpPaths) -> Iterator[TmpWrite]:
         if names & OPENERS and args and paths.is_tmp(args[0]):
             mode = _mode(call)
             if set(mode) & WRITE_MODES or mode == "?":
-                yield TmpWrite(call, args[0], _written_to(model, unit, call))
+                yield TmpWrite(call, args[0], _written_to(model, unit, site))
         elif names & COPIERS and len(args) > 1 and paths.is_tmp(args[1]):
             yield TmpWrite(call, args[1], [args[0]])
         elif method in ("write_text", "write_bytes") and paths.is_tmp(func.value):
@@ -134,12 +135,17 @@ def tmp_writes(model, unit, paths: TmpPaths) -> Iterator[TmpWrite]:
                 yield TmpWrite(call, target, content)
 
 
-def _written_to(model, unit, opener: cst.Call) -> List[cst.BaseExpression]:
-    """What is written through the file object that `opener` returns."""
+def _written_to(model, unit, opener_site) -> List[cst.BaseExpression]:
+    """What is written through the file object that `opener` returns (inside
+    its `with` block when it is opened by one)."""
+    opener = opener_site.node
     handles = _handle_names(model, unit, opener)
+    block = opener_site.with_item
     content = []
     for site in unit.facts.calls:
         call = site.node
+        if block is not None and not _within(model, call, block):
+            continue
         func = call.func
         receiver = func.value if isinstance(func, cst.Attribute) else None
         if receiver is opener or (isinstance(receiver, cst.Name) and receiver.value in handles):
@@ -173,7 +179,6 @@ def check(model) -> Iterator[Finding]:
     flow = model.flow
     for unit, reach in model.reachable():
         paths = TmpPaths(model, unit)
-        seen_lines = set()
         for write in tmp_writes(model, unit, paths):
             request_path = flow.is_request(write.path, unit)
             request_content = any(flow.is_request(c, unit) for c in write.content)

@@ -1,0 +1,30 @@
+"""Run the shared analysis and rules on a source string."""
+import textwrap
+
+from flake8_lambda_state.analysis import build_model
+from flake8_lambda_state.rules import run_rules
+from flake8_lambda_state.settings import Settings, build_settings
+
+
+def analyse(source, filename="app.py", settings=None):
+    return build_model(textwrap.dedent(source), filename, settings or Settings())
+
+
+def findings(source, filename="app.py", settings=None, codes=None):
+    model = analyse(source, filename, settings)
+    return run_rules(model, codes)
+
+
+def codes(source, filename="app.py", settings=None, only=None):
+    """[(line, code), ...] of the findings, optionally only codes starting with `only`."""
+    out = [(f.line, f.code) for f in findings(source, filename, settings)]
+    if only:
+        out = [item for item in out if item[1].startswith(only)]
+    return out
+
+
+def messages(source, **kwargs):
+    return [f.text for f in findings(source, **kwargs)]
+
+
+__all__ = ["analyse", "findings", "codes", "messages", "build_settings", "Settings"]

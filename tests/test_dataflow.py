@@ -1,0 +1,121 @@
+"""Request-data flow and sensitive names (SPEC "Request data")."""
+import pytest
+
+from helpers import analyse, codes, messages
+from flake8_lambda_state.settings import Settings, build_settings, SettingsError
+
+STORE = '''
+import json
+_box = {{}}
+
+def handler(event, context):
+{body}
+    _box["v"] = value
+'''
+
+
+def store_code(body):
+    src = STORE.format(body="\n".join("    " + line for line in body.splitlines()))
+    found = codes(src)
+    assert len(found) == 1
+    return found[0][1]
+
+
+@pytest.mark.parametrize("body", [
+    'value = event["id"]',
+    'value = event.get("id")',
+    'value = json.loads(event["body"])["x"]',
+    'value = f"user-{event[\'id\']}"',
+    'value = {"id": event["id"]}',
+    'value = [r["id"] for r in event["Records"]]',
+    'payload = event.get("body") or {}\nvalue = payload',
+    'x = event\ny = x\nvalue = y.upper()',
+    'value = context.aws_request_id',
+    'value = str(event)',
+    'items = []\nitems.append(event["x"])\nvalue = items',
+    'value = {**event}',
+])
+def test_request_data_flows_to_store(body):
+    assert store_code(body) == "LAM201"
+
+
+@pytest.mark.parametrize("body", [
+    'value = 1',
+    'value = len(event["Records"])',
+    'value = _box.get("v")',
+    'value = "constant"',
+])
+def test_not_request_data(body):
+    assert store_code(body) == "LAM102"
+
+
+def test_taint_through_helper_parameters_by_position_and_keyword():
+    src = '''
+    _box = {}
+
+    def keep(a, b=None):
+        _box["a"] = a
+        _box["b"] = b
+
+    def handler(event, context):
+        keep("const", b=event["x"])
+    '''
+    assert codes(src) == [(5, "LAM102"), (6, "LAM201")]
+
+
+def test_value_read_back_from_module_state_is_not_request_data():
+    src = '''
+    CONFIG = {"a": 1}
+    _box = {}
+
+    def handler(event, context):
+        _box["a"] = CONFIG["a"]
+    '''
+    assert codes(src) == [(6, "LAM102")]
+
+
+@pytest.mark.parametrize("name,sensitive", [
+    ("cardNumber", True), ("card_number", True), ("password", True), ("api-key", True),
+    ("apiKey", True), ("Authorization", True), ("credentials", True), ("author", False),
+    ("user_id", False), ("discard", False), ("session_id", True),
+])
+def test_sensitive_names_match_whole_words(name, sensitive):
+    assert Settings().is_sensitive_name(name) == sensitive
+
+
+def test_sensitive_from_key_and_from_variable_name():
+    src = '''
+    _a = None
+    _b = None
+
+    def handler(event, context):
+        global _a, _b
+        _a = event["headers"]["Authorization"]
+        token = event["x"]
+        _b = token
+    '''
+    msgs = messages(src)
+    assert len(msgs) == 2 and all("sensitive request data" in m for m in msgs)
+
+
+def test_sensitive_names_option():
+    settings = build_settings(sensitive_names="tenant")
+    assert settings.is_sensitive_name("tenantId")
+    assert not settings.is_sensitive_name("password")
+    with pytest.raises(SettingsError):
+        build_settings(sensitive_names="(")
+
+
+def test_import_alias_and_rebound_module_name_resolve():
+    src = '''
+    import boto3 as b3
+    from boto3 import client as mk
+    client = None
+
+    def handler(event, context):
+        a = b3.client("s3")
+        b = mk("s3")
+    '''
+    assert codes(src) == [(7, "LAM301"), (8, "LAM301")]
+    model = analyse(src)
+    assert model.handlers[0].request_params() == ["event", "context"]

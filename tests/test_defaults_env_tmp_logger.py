@@ -1,0 +1,220 @@
+"""LAM103, LAM202, LAM203, LAM204, LAM205."""
+import textwrap
+
+from helpers import codes, messages
+
+
+# --- LAM103 -----------------------------------------------------------------
+def test_mutated_and_returned_default_is_reported_once_at_default():
+    src = '''
+    def collect(prefix, acc=[]):
+        acc.append(prefix)
+        return acc
+
+    def handler(event, context):
+        return collect(event["prefix"])
+    '''
+    assert codes(src) == [(2, "LAM103")]
+    assert "request data is stored" in messages(src)[0]
+
+
+def test_default_only_read_is_not_reported():
+    src = '''
+    def fmt(value, options={}):
+        return options.get("prefix", "") + value
+
+    def handler(event, context):
+        return fmt("x")
+    '''
+    assert codes(src) == []
+
+
+def test_dict_call_default_mutated():
+    src = '''
+    def merge(base, extra=dict()):
+        extra.update(base)
+        return extra
+
+    def handler(event, context):
+        return merge({"a": 1})
+    '''
+    assert codes(src) == [(2, "LAM103")]
+    assert "request data" not in messages(src)[0]
+
+
+def test_mutable_default_of_unreachable_function_is_not_reported():
+    src = '''
+    def merge(base, extra=dict()):
+        extra.update(base)
+        return extra
+
+    def handler(event, context):
+        return 1
+    '''
+    assert codes(src) == []
+
+
+def test_none_sentinel_is_fine():
+    src = '''
+    def collect(x, acc=None):
+        if acc is None:
+            acc = []
+        acc.append(x)
+        return acc
+
+    def handler(event, context):
+        return collect(event["x"])
+    '''
+    assert codes(src) == []
+
+
+# --- LAM202 / LAM204 --------------------------------------------------------
+def test_request_data_into_environ_forms():
+    src = '''
+    import os
+    from os import environ
+
+    def handler(event, context):
+        os.environ["TZ"] = event["tz"]
+        environ.update({"LOCALE": event["locale"]})
+        os.environ.setdefault("X", event["x"])
+        os.putenv("LC_TIME", event.get("lc"))
+        os.environ["STAGE"] = "prod"
+    '''
+    assert codes(src) == [(6, "LAM202"), (7, "LAM202"), (8, "LAM202"), (9, "LAM202")]
+
+
+def test_reserved_variable_override_anywhere_in_handler_module():
+    src = '''
+    import os
+    os.environ["AWS_REGION"] = "eu-central-1"
+    os.environ.setdefault("AWS_REGION", "eu-west-1")
+    os.environ["TZ"] = "UTC"
+
+    def unrelated():
+        del os.environ["AWS_SESSION_TOKEN"]
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+
+    def handler(event, context):
+        os.environ.update(AWS_ACCESS_KEY_ID="x")
+    '''
+    assert codes(src) == [(3, "LAM204"), (8, "LAM204"), (9, "LAM204"), (12, "LAM204")]
+
+
+def test_reserved_with_request_data_is_lam202_only():
+    src = '''
+    import os
+
+    def handler(event, context):
+        os.environ["AWS_SESSION_TOKEN"] = event["token"]
+    '''
+    assert codes(src) == [(5, "LAM202")]
+
+
+def test_lam204_needs_a_handler_in_the_module_and_not_a_test_file():
+    src = '''
+    import os
+    os.environ["AWS_REGION"] = "eu-central-1"
+
+    def helper(x):
+        return x
+    '''
+    assert codes(src) == []
+    with_handler = textwrap.dedent(src) + "\ndef handler(event, context):\n    return 1\n"
+    assert codes(with_handler, filename="test_app.py") == []
+    assert codes(with_handler, filename="app/tests/fixtures.py") == []
+    assert codes(with_handler) == [(3, "LAM204")]
+
+
+# --- LAM203 -----------------------------------------------------------------
+def test_tmp_file_with_request_path_or_content():
+    src = '''
+    import os, shutil
+    from pathlib import Path
+
+    def handler(event, context):
+        name = os.path.basename(event["filename"])
+        path = f"/tmp/{name}"
+        with open(path, "wb") as fh:
+            fh.write(b"x")
+        Path("/tmp/report.html").write_text(event["html"])
+        dest = os.path.join("/tmp", "in.bin")
+        s3.download_file(event["bucket"], event["key"], dest)
+        shutil.copy(event["src"], "/tmp/copy")
+    '''
+    assert codes(src) == [(8, "LAM203"), (10, "LAM203"), (12, "LAM203"), (13, "LAM203")]
+
+
+def test_tmp_file_removed_or_constant_is_fine():
+    src = '''
+    import os, shutil, tempfile
+    from pathlib import Path
+
+    def handler(event, context):
+        path = f"/tmp/{event['name']}"
+        with open(path, "w") as fh:
+            fh.write(event["body"])
+        try:
+            process(path)
+        finally:
+            os.remove(path)
+        workdir = "/tmp/job"
+        out = os.path.join(workdir, event["name"])
+        Path(out).write_bytes(event["data"])
+        shutil.rmtree(workdir)
+        with open("/tmp/static.txt", "w") as fh:
+            fh.write("constant")
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "x"), "w") as fh:
+                fh.write(event["body"])
+        with open("/tmp/" + event["name"]) as fh:
+            return fh.read()
+    '''
+    assert codes(src) == []
+
+
+# --- LAM205 -----------------------------------------------------------------
+POWERTOOLS = '''
+from aws_lambda_powertools import Logger
+logger = Logger(service="x")
+'''
+
+
+def test_append_keys_without_clear_state():
+    src = POWERTOOLS + '''
+@logger.inject_lambda_context(log_event=True)
+def handler(event, context):
+    logger.append_keys(user=event["user"])
+    logger.append_keys(stage="prod")
+
+def other_handler(event, context):
+    logger.append_keys(order=event["order"])
+'''
+    assert codes(src) == [(7, "LAM205"), (11, "LAM205")]
+
+
+def test_append_keys_cleared_by_decorator_or_finally():
+    src = POWERTOOLS + '''
+@logger.inject_lambda_context(clear_state=True)
+def handler(event, context):
+    logger.append_keys(user=event["user"])
+
+def other_handler(event, context):
+    try:
+        logger.append_keys(order=event["order"])
+        return 1
+    finally:
+        logger.remove_keys(["order"])
+'''
+    assert codes(src) == []
+
+
+def test_stdlib_logger_is_not_lam205():
+    src = '''
+    import logging
+    logger = logging.getLogger()
+
+    def handler(event, context):
+        logger.append_keys(user=event["user"])
+    '''
+    assert codes(src) == []

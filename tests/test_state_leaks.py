@@ -1,0 +1,292 @@
+"""LAM101, LAM102, LAM104, LAM201: writes into module state, with the traps."""
+from helpers import codes, messages
+
+
+def test_credit_card_bug_is_sensitive_lam201():
+    src = '''
+    LAST_CARD = None
+
+    def lambda_handler(event, context):
+        global LAST_CARD
+        LAST_CARD = event["body"]["cardNumber"]
+        return {"ok": True}
+    '''
+    assert codes(src) == [(6, "LAM201")]
+    (msg,) = messages(src)
+    assert "sensitive request data" in msg and "LAST_CARD" in msg and "lambda_handler" in msg
+
+
+def test_non_sensitive_request_data_is_plain_lam201():
+    src = '''
+    CURRENT = "-"
+
+    def handler(event, context):
+        global CURRENT
+        CURRENT = context.aws_request_id
+    '''
+    assert codes(src) == [(6, "LAM201")]
+    assert "sensitive" not in messages(src)[0]
+
+
+def test_counter_rebinding_is_lam101_and_names_variable():
+    src = '''
+    _calls = 0
+
+    def handler(event, context):
+        global _calls
+        _calls += 1
+        return _calls
+    '''
+    assert codes(src) == [(6, "LAM101")]
+    assert "'_calls'" in messages(src)[0]
+
+
+def test_del_of_global_is_lam101():
+    src = '''
+    _state = None
+
+    def handler(event, context):
+        global _state
+        del _state
+    '''
+    assert codes(src) == [(6, "LAM101")]
+
+
+def test_local_shadowing_global_is_not_a_finding():
+    src = '''
+    CACHE = {}
+    total = 0
+
+    def handler(event, context):
+        CACHE = {}
+        CACHE[event["id"]] = event
+        total = 1
+        return CACHE, total
+    '''
+    assert codes(src) == []
+
+
+def test_parameter_shadowing_global_is_not_a_finding():
+    src = '''
+    items = []
+
+    def _add(items, value):
+        items.append(value)
+
+    def handler(event, context):
+        _add([], event["x"])
+    '''
+    assert codes(src) == []
+
+
+def test_mutations_of_module_objects_are_lam102():
+    src = '''
+    _stats = {"n": 0}
+    _seen = []
+
+    class Registry:
+        count = 0
+
+    def handler(event, context):
+        _stats["n"] += 1
+        _seen.append("constant")
+        Registry.count = 3
+        _seen.sort()
+    '''
+    assert codes(src) == [(9, "LAM102"), (10, "LAM102"), (11, "LAM102"), (12, "LAM102")]
+
+
+def test_class_attribute_with_request_data_is_lam201():
+    src = '''
+    class RequestContext:
+        user_id = None
+
+    def handler(event, context):
+        RequestContext.user_id = event["requestContext"]["authorizer"]["claims"]["sub"]
+    '''
+    assert codes(src) == [(6, "LAM201")]
+
+
+def test_request_keyed_unbounded_cache_is_lam104():
+    src = '''
+    _cache = {}
+    SEEN = set()
+
+    def handler(event, context):
+        key = event["pathParameters"]["sku"]
+        if key not in _cache:
+            _cache[key] = lookup(key)
+        SEEN.add(event["id"])
+        return _cache[key]
+    '''
+    assert codes(src) == [(8, "LAM104"), (9, "LAM104")]
+
+
+def test_evicted_cache_is_not_lam104_and_eviction_is_not_lam102():
+    src = '''
+    _cache = {}
+
+    def handler(event, context):
+        key = event["id"]
+        if len(_cache) > 100:
+            _cache.clear()
+        _cache[key] = 1
+    '''
+    assert codes(src) == [(8, "LAM102")]
+
+
+def test_cachetools_cache_is_bounded():
+    src = '''
+    import cachetools
+    _cache = cachetools.TTLCache(maxsize=128, ttl=300)
+
+    def handler(event, context):
+        _cache[event["id"]] = "value"
+    '''
+    assert codes(src) == [(6, "LAM102")]
+
+
+def test_memoized_getter_idioms_are_not_findings():
+    src = '''
+    import boto3
+    _client = None
+    _conn = None
+    _TABLES = {}
+
+    def get_client():
+        global _client
+        if _client is None:
+            _client = boto3.client("s3")
+        return _client
+
+    def get_conn():
+        global _conn
+        if not _conn:
+            _conn = make()
+        return _conn
+
+    def table(name):
+        if name not in _TABLES:
+            _TABLES[name] = boto3.resource("dynamodb").Table(name)
+        return _TABLES[name]
+
+    def handler(event, context):
+        get_client()
+        get_conn()
+        table("orders")
+    '''
+    assert codes(src) == []
+
+
+def test_early_return_memo_idiom_is_not_a_finding():
+    src = '''
+    _settings = None
+
+    def settings():
+        global _settings
+        if _settings is not None:
+            return _settings
+        _settings = {"a": 1}
+        return _settings
+
+    def handler(event, context):
+        return settings()
+    '''
+    assert codes(src) == []
+
+
+def test_memo_idiom_with_request_data_is_lam201():
+    src = '''
+    import boto3
+    _client = None
+
+    def handler(event, context):
+        global _client
+        if _client is None:
+            _client = boto3.client("s3", endpoint_url=event["endpoint"])
+        return _client
+    '''
+    assert codes(src, only="LAM2") == [(8, "LAM201")]
+
+
+def test_unreachable_helper_is_not_reported():
+    src = '''
+    STATE = []
+
+    def not_called(x):
+        STATE.append(x)
+
+    def handler(event, context):
+        return 1
+    '''
+    assert codes(src) == []
+
+
+def test_module_level_init_code_is_not_reported():
+    src = '''
+    ROUTES = {}
+    ROUTES["a"] = 1
+    for i in range(3):
+        ROUTES[i] = i
+
+    def handler(event, context):
+        return ROUTES.get(event["path"])
+    '''
+    assert codes(src) == []
+
+
+def test_call_path_is_named_in_message():
+    src = '''
+    _last = {}
+
+    def _put(item):
+        _last["item"] = item
+
+    def save(item):
+        _put(item)
+
+    def lambda_handler(event, context):
+        save(event["item"])
+    '''
+    assert codes(src) == [(5, "LAM201")]
+    assert "lambda_handler -> save -> _put" in messages(src)[0]
+
+
+def test_request_data_through_method_of_module_instance():
+    src = '''
+    class Tracker:
+        def __init__(self):
+            self.last = None
+
+        def remember(self, user):
+            self.last = user
+
+    tracker = Tracker()
+
+    def handler(event, context):
+        tracker.remember(event["user"])
+    '''
+    assert codes(src) == [(7, "LAM201")]
+
+
+def test_local_instance_attribute_is_not_module_state():
+    src = '''
+    class Request:
+        def __init__(self, event):
+            self.user = event["user"]
+
+    def handler(event, context):
+        req = Request(event)
+        return req.user
+    '''
+    assert codes(src) == []
+
+
+def test_one_site_one_finding_lam104_wins_over_lam201():
+    src = '''
+    _tokens = {}
+
+    def handler(event, context):
+        _tokens[event["user"]] = event["token"]
+    '''
+    assert codes(src) == [(5, "LAM104")]

@@ -1,0 +1,299 @@
+"""LAM301, LAM302, LAM303, LAM304, LAM401 with their traps."""
+from helpers import build_settings, codes, messages
+
+# --- LAM301 -----------------------------------------------------------------
+
+
+def test_clients_created_in_handler_and_helpers():
+    src = '''
+    import boto3, requests, psycopg2
+    from boto3 import client as mk
+
+    def _db():
+        return psycopg2.connect(host="db")
+
+    def handler(event, context):
+        s3 = boto3.client("s3")
+        ddb = mk("dynamodb")
+        http = requests.Session()
+        conn = _db()
+        sess = boto3.Session().client("sqs")
+    '''
+    assert codes(src) == [(6, "LAM301"), (9, "LAM301"), (10, "LAM301"), (11, "LAM301"),
+                          (13, "LAM301")]
+    msgs = messages(src)
+    assert "module scope" in msgs[1] and "functools.cache" in msgs[0]
+    assert "handler -> _db" in msgs[0]
+
+
+def test_event_dependent_client_suggests_keyed_getter():
+    src = '''
+    import boto3
+
+    def handler(event, context):
+        return boto3.client("s3", region_name=event["region"])
+    '''
+    assert codes(src) == [(5, "LAM301")]
+    assert "depend on the request" in messages(src)[0]
+
+
+def test_client_traps_module_scope_memoized_and_unreachable():
+    src = '''
+    import functools
+    import boto3
+    from functools import lru_cache
+
+    s3 = boto3.client("s3")
+    _sns = None
+
+    @functools.cache
+    def get_ddb():
+        return boto3.resource("dynamodb")
+
+    @lru_cache(maxsize=None)
+    def get_table(name):
+        return boto3.resource("dynamodb").Table(name)
+
+    def get_sns():
+        global _sns
+        if _sns is None:
+            _sns = boto3.client("sns")
+        return _sns
+
+    def never_called():
+        return boto3.client("sqs")
+
+    class Service:
+        def __init__(self):
+            self.sqs = boto3.client("sqs")
+
+    service = Service()
+
+    def handler(event, context):
+        get_ddb()
+        get_table("t")
+        get_sns()
+        s3.get_object(Bucket="b", Key=event["k"])
+        ddb_table = get_ddb().Table("orders")
+    '''
+    assert codes(src) == []
+
+
+def test_client_in_init_of_class_built_per_invocation():
+    src = '''
+    import boto3
+
+    class Repo:
+        def __init__(self):
+            self.table = boto3.resource("dynamodb").Table("t")
+
+    def handler(event, context):
+        repo = Repo()
+    '''
+    assert codes(src) == [(6, "LAM301")]
+
+
+def test_extra_client_factories_option():
+    src = '''
+    from mylib.db import connect
+
+    def handler(event, context):
+        return connect()
+    '''
+    assert codes(src) == []
+    settings = build_settings(client_factories="mylib.db.connect")
+    assert codes(src, settings=settings) == [(5, "LAM301")]
+
+
+def test_sqlite_is_not_on_the_default_list():
+    src = '''
+    import sqlite3
+
+    def handler(event, context):
+        return sqlite3.connect(":memory:")
+    '''
+    assert codes(src) == []
+
+
+# --- LAM302 -----------------------------------------------------------------
+def test_closing_module_clients():
+    src = '''
+    import httpx, requests, psycopg2
+    _http = requests.Session()
+    _client = httpx.Client()
+    _pg = psycopg2.connect("dsn")
+
+    def handler(event, context):
+        with _client:
+            pass
+        with _pg:
+            pass
+        with _pg.cursor() as cur:
+            pass
+        local = requests.Session()
+        local.close()
+        with requests.Session() as s:
+            pass
+        _http.close()
+    '''
+    assert codes(src, only="LAM302") == [(8, "LAM302"), (18, "LAM302")]
+
+
+# --- LAM303 -----------------------------------------------------------------
+def test_heavy_init_per_invocation():
+    src = '''
+    import json, os, re
+    import boto3, yaml
+    from pathlib import Path
+
+    CONFIG = os.path.join(os.path.dirname(__file__), "config.json")
+    ssm = boto3.client("ssm")
+    secrets = boto3.client("secretsmanager")
+
+    def _load(path):
+        with open(path) as fh:
+            return json.load(fh)
+
+    def handler(event, context):
+        cfg = _load(CONFIG)
+        rules = yaml.safe_load(open("rules.yaml"))
+        pattern = re.compile(r"^[a-z]+$")
+        text = Path(CONFIG).read_text()
+        key = ssm.get_parameter(Name="/app/key", WithDecryption=True)
+        pw = secrets.get_secret_value(SecretId=os.environ["SECRET_ID"])
+    '''
+    assert codes(src) == [(11, "LAM303"), (16, "LAM303"), (17, "LAM303"), (18, "LAM303"),
+                          (19, "LAM303"), (20, "LAM303")]
+
+
+def test_heavy_init_traps():
+    src = '''
+    import json, re
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+
+    ssm = boto3.client("ssm")
+    s3 = boto3.client("s3")
+    _rules = None
+    PATTERN = re.compile("x")
+
+    def rules():
+        global _rules
+        if _rules is None:
+            with open("rules.json") as fh:
+                _rules = json.load(fh)
+        return _rules
+
+    def handler(event, context):
+        rules()
+        re.compile(event["pattern"])
+        ssm.get_parameter(Name=event["name"])
+        s3.get_object(Bucket="b", Key="k")
+        parameters.get_parameter("/app/x")
+        with open("/tmp/x.json") as fh:
+            pass
+        with open(event["path"]) as fh:
+            pass
+    '''
+    assert codes(src) == []
+
+
+def test_powertools_with_cache_off_is_lam303():
+    src = '''
+    from aws_lambda_powertools.utilities import parameters
+
+    def handler(event, context):
+        return parameters.get_secret("db", force_fetch=True)
+    '''
+    assert codes(src) == [(5, "LAM303")]
+
+
+def test_helper_param_constant_at_every_call_site():
+    src = '''
+    import json
+
+    def _read(name):
+        with open(name) as fh:
+            return json.load(fh)
+
+    def handler(event, context):
+        _read("a.json")
+        _read("b.json")
+
+    def other_handler(event, context):
+        _read(event["file"])
+    '''
+    # one call site passes request data: the parameter is not init-time constant
+    assert codes(src) == []
+
+
+# --- LAM304 -----------------------------------------------------------------
+def test_one_shot_http_is_reported_when_selected():
+    src = '''
+    import requests
+    from urllib.request import urlopen
+
+    def handler(event, context):
+        requests.get("https://example.com")
+        urlopen("https://example.com")
+    '''
+    assert codes(src) == [(6, "LAM304"), (7, "LAM304")]
+
+
+# --- LAM401 -----------------------------------------------------------------
+def test_orphaned_threads_tasks_and_futures():
+    src = '''
+    import asyncio, threading
+    from concurrent.futures import ThreadPoolExecutor
+    EXECUTOR = ThreadPoolExecutor(4)
+
+    async def audit(x):
+        pass
+
+    async def handler(event, context):
+        threading.Thread(target=print).start()
+        t = threading.Thread(target=print)
+        t.start()
+        EXECUTOR.submit(print, 1)
+        asyncio.create_task(audit(event))
+        task = asyncio.ensure_future(audit(event))
+        return 1
+    '''
+    assert codes(src) == [(10, "LAM401"), (12, "LAM401"), (13, "LAM401"), (14, "LAM401"),
+                          (15, "LAM401")]
+
+
+def test_joined_threads_awaited_tasks_and_waited_futures():
+    src = '''
+    import asyncio, threading
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    EXECUTOR = ThreadPoolExecutor(4)
+
+    async def audit(x):
+        pass
+
+    async def handler(event, context):
+        t = threading.Thread(target=print)
+        t.start()
+        threads = []
+        for i in range(3):
+            w = threading.Thread(target=print)
+            w.start()
+            threads.append(w)
+        for w in threads:
+            w.join(timeout=1)
+        fut = EXECUTOR.submit(print, 1)
+        futures = [EXECUTOR.submit(print, i) for i in range(3)]
+        for f in as_completed(futures):
+            f.result()
+        with ThreadPoolExecutor() as pool:
+            pool.submit(print, 2)
+        task = asyncio.create_task(audit(event))
+        tasks = [asyncio.create_task(audit(i)) for i in range(3)]
+        await asyncio.gather(*tasks)
+        await task
+        await asyncio.create_task(audit(1))
+        t.join()
+        return fut.result()
+    '''
+    assert codes(src) == []
