@@ -1,0 +1,133 @@
+"""The flake8 contract: entry point, options from the command line and from
+config, noqa, --jobs, default-off LAM304, and bad input that must never
+abort flake8's run."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+LEAKY = textwrap.dedent('''\
+    import boto3
+    import requests
+    _last = None
+
+
+    def lambda_handler(event, context):
+        global _last
+        _last = event["card"]
+        s3 = boto3.client("s3")  # noqa: LAM301
+        requests.get("https://example.com")
+        return s3
+''')
+
+
+def flake8(tmp_path, *args, files=None):
+    files = files or {"app.py": LEAKY}
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", *args, "."], cwd=tmp_path,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def lam_lines(proc):
+    return sorted(line for line in proc.stdout.splitlines() if ": LAM" in line)
+
+
+def test_reports_with_noqa_and_lam304_off_by_default(tmp_path):
+    # flake8's default mode: LAM304 is in the default ignore list, LAM301 is noqa'd
+    lines = lam_lines(flake8(tmp_path))
+    assert len(lines) == 1 and lines[0].startswith("./app.py:8:5: LAM201 sensitive request data")
+    proc = flake8(tmp_path, "--extend-select=LAM304")
+    assert sorted(line.split()[1] for line in lam_lines(proc)) == ["LAM201", "LAM304"]
+    # an explicit --select=LAM selects every LAM code, LAM304 included
+    proc = flake8(tmp_path, "--select=LAM", "--extend-ignore=LAM304")
+    assert [line.split()[1] for line in lam_lines(proc)] == ["LAM201"]
+
+
+def test_options_on_command_line_and_in_config(tmp_path):
+    src = LEAKY.replace("def lambda_handler(event, context)", "def entry(payload, ctx_)")
+    files = {"app.py": src}
+    assert lam_lines(flake8(tmp_path, files=files)) == []
+    proc = flake8(tmp_path, "--lambda-handler-names=entry", files=files)
+    assert len(lam_lines(proc)) == 1
+    files["setup.cfg"] = "[flake8]\nlambda-handlers = app:entry\n"
+    assert len(lam_lines(flake8(tmp_path, files=files))) == 1
+
+
+def test_sensitive_names_option_changes_message(tmp_path):
+    proc = flake8(tmp_path, "--lambda-sensitive-names=tenant")
+    (line,) = lam_lines(proc)
+    assert "sensitive" not in line
+
+
+def test_jobs_two_matches_jobs_one(tmp_path):
+    files = {f"pkg{i}/handler_{i}.py": LEAKY for i in range(6)}
+    one = lam_lines(flake8(tmp_path, "--jobs=1", files=files))
+    two = lam_lines(flake8(tmp_path, "--jobs=2", files=files))
+    assert one == two and len(one) == 6
+
+
+BAD_INPUTS = {
+    "syntax_error.py": "def handler(event, context):\n    return (\n",
+    "not_utf8.py": b"def handler(event, context):\n    x = '\xff\xfe'\n",
+    "null_bytes.py": b"def handler(event, context):\n    return 1\x00\n",
+    "empty.py": "",
+    # valid Python that pyflakes handles but libcst's metadata cannot (RecursionError)
+    "deep.py": "def handler(event, context):\n    return " + "[" * 150 + "]" * 150 + "\n",
+    "huge.py": "def handler(event, context):\n    return 1\n" + "X = 1\n" * 50_000,
+    "new_syntax.py": "type Point = tuple[float, float]\n\ndef handler(event, context):\n"
+                     "    match event:\n        case {'a': a}:\n            return a\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_never_aborts_flake8(tmp_path, name):
+    files = {name: BAD_INPUTS[name], "other.py": "import os\n"}
+    proc = flake8(tmp_path, "--select=LAM,F,E999", files=files)
+    # flake8's other checks still ran on the other file
+    assert "./other.py:1:1: F401" in proc.stdout
+    assert "LAM" not in proc.stdout
+    assert proc.returncode in (0, 1)
+
+
+def test_plugin_is_registered():
+    from importlib.metadata import entry_points
+    eps = entry_points()
+    group = eps.select(group="flake8.extension") if hasattr(eps, "select") else eps["flake8.extension"]
+    assert any(ep.name == "LAM" and ep.value.startswith("flake8_lambda_state") for ep in group)
+
+
+def test_test_files_are_skipped_entirely(tmp_path):
+    proc = flake8(tmp_path, "--select=LAM", files={"tests/test_app.py": LEAKY, "conftest.py": LEAKY})
+    assert lam_lines(proc) == []
+
+
+def test_bad_regex_option_is_a_clear_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--lambda-sensitive-names=(", "."],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "--lambda-sensitive-names" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["syntax_error.py", "null_bytes.py", "empty.py", "deep.py",
+                                  "huge.py"])
+def test_bad_input_is_skipped_with_a_reason(name):
+    from flake8_lambda_state.analysis import SkippedFile, build_model
+    from flake8_lambda_state.settings import Settings
+    text = BAD_INPUTS[name]
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    with pytest.raises(SkippedFile) as info:
+        build_model(text, name, Settings())
+    assert str(info.value)
