@@ -137,3 +137,33 @@ _RULES = [
 
 RULES: Dict[str, RuleInfo] = {rule.code: rule for rule in _RULES}
 DEFAULT_OFF = tuple(code for code, rule in RULES.items() if not rule.default_on)
+
+
+def anchor(code: str) -> str:
+    """The README heading anchor of a rule (GitHub's slug of its heading)."""
+    return code.lower()
+
+
+def markdown_table() -> str:
+    rows = ["| code | finds | default | autofix |", "|---|---|---|---|"]
+    for rule in RULES.values():
+        rows.append(f"| [{rule.code}](#{anchor(rule.code)}) | {rule.summary} | "
+                    f"{'on' if rule.default_on else 'off'} | {'yes' if rule.fixable else 'no'} |")
+    return "\n".join(rows) + "\n"
+
+
+def markdown_rule(rule: RuleInfo) -> str:
+    off = "" if rule.default_on else (
+        "\n*Off by default*: enable with `--extend-select=" + rule.code + "`.\n")
+    return (f"### {rule.code}\n\n**{rule.summary}.** Why it matters: {rule.why}. "
+            f"Fix: {rule.fix}.\n{off}\nBad:\n\n```python\n{rule.bad}```\n\n"
+            f"Good:\n\n```python\n{rule.good}```\n")
+
+
+def markdown() -> str:
+    """The README's rule table and rule sections (kept equal by a test)."""
+    return markdown_table() + "\n" + "\n".join(markdown_rule(r) for r in RULES.values())
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

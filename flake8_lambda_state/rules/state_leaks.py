@@ -43,8 +43,9 @@ def check(model) -> Iterator[Finding]:
         if w.form == REBIND:
             yield _finding("LAM101", w, f"module global '{w.container}' is rebound "
                            f"{where(w.reach)}; "
-                           f"the value survives into the next warm invocation; keep it local, "
-                           f"or memoize under `if {w.container} is None:`")
+                           f"the value survives into the next warm invocation; keep per-request "
+                           f"values local (a value built once belongs under "
+                           f"`if {w.container} is None:`)")
         else:
             what = f".{w.method}()" if w.form == METHOD else (
                 "item assignment" if w.form == SUBSCRIPT else "attribute assignment")
