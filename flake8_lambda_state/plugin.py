@@ -5,7 +5,6 @@ from functools import lru_cache
 from typing import Iterator, Tuple
 
 from . import __version__
-from .analysis import SkippedFile, build_model
 from .prefilter import may_hold_handler
 from .rules import DEFAULT_OFF, run_rules
 from .settings import DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, build_settings
@@ -68,6 +67,8 @@ class Plugin:
         settings = settings_from_options(self.options)
         if not may_hold_handler(self.tree, self.filename, settings):
             return
+        from .analysis import SkippedFile, build_model  # libcst loads only when needed
+
         source = "".join(self.lines or ())
         try:
             model = build_model(source, self.filename, settings)

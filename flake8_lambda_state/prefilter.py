@@ -3,7 +3,7 @@ a handler? Most files cannot, and for them the libcst parse (about ten
 times the cost of `ast.parse`) is skipped entirely."""
 import ast
 
-from .analysis.handlers import CONTEXT_NAMES, is_test_file, module_matches, name_matches
+from .handler_names import CONTEXT_NAMES, is_test_file, module_matches, name_matches
 
 HANDLER_DECORATOR_NAMES = {
     "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",

@@ -2,18 +2,16 @@
 context) signature, Powertools and Chalice decorators, Powertools resolver
 routes and batch record handlers, Flask/FastAPI routes served through
 Mangum or serverless-wsgi, and handlers named explicitly."""
-import fnmatch
-import os
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
+from ..handler_names import CONTEXT_NAMES, is_test_file, module_matches, name_matches
 from .names import dotted
 from .symbols import Symbols
 from .units import Unit
 
-CONTEXT_NAMES = {"context", "ctx", "_context", "lambda_context"}
 POWERTOOLS_DECORATORS = {
     "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
     "event_parser", "idempotent", "batch_processor", "async_batch_processor",
@@ -60,28 +58,6 @@ class Handler:
     def entry_points(self) -> List[Unit]:
         """The functions Lambda actually invokes for this handler."""
         return self.dispatchers or [self.unit]
-
-
-def is_test_file(filename: str) -> bool:
-    path = filename.replace("\\", "/")
-    base = os.path.basename(path)
-    if base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py":
-        return True
-    return "/tests/" in f"/{path}" or "/test/" in f"/{path}"
-
-
-def module_matches(filename: str, module: str) -> bool:
-    """`pkg.app` names `.../pkg/app.py` and `.../pkg/app/__init__.py`."""
-    path = os.path.splitext(filename.replace("\\", "/"))[0]
-    if path.endswith("/__init__"):
-        path = path[: -len("/__init__")]
-    parts = [p for p in path.split("/") if p not in ("", ".")]
-    wanted = module.replace("/", ".").split(".")
-    return parts[-len(wanted):] == wanted
-
-
-def name_matches(name: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 def _decorator_parts(dec: cst.Decorator) -> Tuple[cst.BaseExpression, Optional[cst.Call]]:

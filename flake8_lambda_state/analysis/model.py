@@ -29,11 +29,17 @@ class ModuleModel:
     filename: str
     settings: object
     module: cst.Module
-    positions: object
+    wrapper: MetadataWrapper
     symbols: Symbols
     handlers: List[Handler]
     reach: Reachability
     flow: DataFlow
+
+    @cached_property
+    def positions(self):
+        """Positions are resolved on first use: a clean file never needs them,
+        and they cost about a third of the metadata."""
+        return self.wrapper.resolve(PositionProvider)
 
     @cached_property
     def state_writes(self) -> StateWrites:
@@ -86,10 +92,10 @@ def build_model(source: str, filename: str, settings) -> ModuleModel:
     module = parse_source(source)
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        meta = wrapper.resolve_many([ScopeProvider, PositionProvider])
-        qn = QualifiedNames(meta[ScopeProvider])
+        scopes = wrapper.resolve(ScopeProvider)
+        qn = QualifiedNames(scopes)
         functions, classes, init = collect_units(module, qn)
-        symbols = Symbols(module, meta[ScopeProvider], qn, functions, classes, init)
+        symbols = Symbols(module, scopes, qn, functions, classes, init)
         finder = HandlerFinder(symbols, filename, settings)
         handlers = finder.find()
         reach = Reachability(symbols, handlers)
@@ -97,5 +103,4 @@ def build_model(source: str, filename: str, settings) -> ModuleModel:
                         finder.request_attributes, finder.request_imports)
     except RecursionError:
         raise SkippedFile("expressions nested too deeply to analyse") from None
-    return ModuleModel(filename, settings, module, meta[PositionProvider], symbols,
-                       handlers, reach, flow)
+    return ModuleModel(filename, settings, module, wrapper, symbols, handlers, reach, flow)

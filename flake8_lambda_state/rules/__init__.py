@@ -1,40 +1,13 @@
-"""The rules, one module per family. Each module's `check(model)` yields
-Findings from the shared ModuleModel; `run_rules` runs them all and keeps
-one finding per code and line."""
-from typing import Iterable, List, Optional
-
-from . import (background, clients, closing, environment, heavy_init, logger_keys,
-               mutable_defaults, oneshot_http, state_leaks, tmp_files)
-from .base import Finding
+"""The rules, one module per family (see CHECKS in runner.py for which
+module reports which codes), and catalog.py with every code's summary and
+examples. Importing this package is cheap: libcst is loaded by run_rules."""
 from .catalog import DEFAULT_OFF, RULES
 
-CHECKS = (
-    state_leaks.check,       # LAM101 LAM102 LAM104 LAM201
-    mutable_defaults.check,  # LAM103
-    environment.check,       # LAM202 LAM204
-    tmp_files.check,         # LAM203
-    logger_keys.check,       # LAM205
-    clients.check,           # LAM301
-    closing.check,           # LAM302
-    heavy_init.check,        # LAM303
-    oneshot_http.check,      # LAM304
-    background.check,        # LAM401
-)
+
+def run_rules(model, codes=None):
+    """All findings of an analysed module, sorted, one per code and line."""
+    from .runner import run_rules as run
+    return run(model, codes)
 
 
-def run_rules(model, codes: Optional[Iterable[str]] = None) -> List[Finding]:
-    """All findings of the module, positioned, sorted, one per code and line."""
-    wanted = set(codes) if codes is not None else None
-    findings = {}
-    if not model.handlers:
-        return []
-    for check in CHECKS:
-        for finding in check(model):
-            if wanted is not None and finding.code not in wanted:
-                continue
-            finding.line, finding.col = model.position(finding.node)
-            findings.setdefault((finding.code, finding.line), finding)
-    return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
-
-
-__all__ = ["DEFAULT_OFF", "Finding", "RULES", "run_rules"]
+__all__ = ["DEFAULT_OFF", "RULES", "run_rules"]

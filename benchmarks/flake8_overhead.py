@@ -1,0 +1,113 @@
+"""Measure what the plugin adds to a flake8 run, side by side in one run.
+
+    python benchmarks/flake8_overhead.py [PATH] [--repeat N] [--limit N]
+
+PATH defaults to this interpreter's standard library. Runs flake8 (serial)
+over the same files with and without the LAM plugin, alternating, and prints
+the median wall times and their ratio. A second table times the plugin's
+own stages in-process on the files that pass its prefilter.
+
+Without the plugin means: flake8 started with its plugin finder patched to
+skip this distribution (the only way to hide an installed plugin)."""
+import argparse
+import ast
+import os
+import statistics
+import subprocess
+import sys
+import sysconfig
+import time
+
+HIDE_PLUGIN = r"""
+import sys
+import flake8.plugins.finder as finder
+original = finder._flake8_plugins
+def without_lam(eps, name, version):
+    for plugin in original(eps, name, version):
+        yield plugin
+def find(*args, **kwargs):
+    for plugin in original_find(*args, **kwargs):
+        if plugin.package != "flake8-lambda-state":
+            yield plugin
+original_find = finder._find_importlib_plugins
+finder._find_importlib_plugins = find
+from flake8.main.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def python_files(root, limit):
+    files = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in ("test", "tests", "site-packages",
+                                                       "__pycache__", "idlelib"))
+        files.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py"))
+    return files[:limit] if limit else files
+
+
+def run_flake8(files, with_plugin):
+    cmd = [sys.executable, "-m", "flake8"] if with_plugin else [sys.executable, "-c", HIDE_PLUGIN]
+    cmd += ["--isolated", "--jobs=1", "--exit-zero", "--select=E,F,W,C90,LAM", "--output-file",
+            os.devnull] + files
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - start
+
+
+def stage_times(files):
+    from flake8_lambda_state.analysis import SkippedFile, build_model
+    from flake8_lambda_state.prefilter import may_hold_handler
+    from flake8_lambda_state.rules import run_rules
+    from flake8_lambda_state.settings import Settings
+    settings = Settings()
+    t_ast = t_filter = t_model = 0.0
+    passed = skipped = findings = 0
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                source = fh.read()
+            start = time.perf_counter()
+            tree = ast.parse(source)
+        except (SyntaxError, UnicodeDecodeError, RecursionError, ValueError):
+            continue
+        t_ast += time.perf_counter() - start
+        start = time.perf_counter()
+        ok = may_hold_handler(tree, path, settings)
+        t_filter += time.perf_counter() - start
+        if not ok:
+            continue
+        passed += 1
+        start = time.perf_counter()
+        try:
+            findings += len(run_rules(build_model(source, path, settings)))
+        except (SkippedFile, RecursionError):
+            skipped += 1
+        t_model += time.perf_counter() - start
+    return t_ast, t_filter, t_model, passed, skipped, findings
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", nargs="?", default=sysconfig.get_paths()["stdlib"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=0, help="first N files only")
+    args = parser.parse_args()
+    files = python_files(args.path, args.limit)
+    lines = sum(1 for f in files for _ in open(f, "rb"))
+    print(f"corpus: {args.path}: {len(files)} files, {lines} lines")
+    with_times, without_times = [], []
+    for _ in range(args.repeat):
+        without_times.append(run_flake8(files, with_plugin=False))
+        with_times.append(run_flake8(files, with_plugin=True))
+    base, plug = statistics.median(without_times), statistics.median(with_times)
+    print(f"flake8 without LAM: median {base:.2f}s  {sorted(round(t, 2) for t in without_times)}")
+    print(f"flake8 with LAM:    median {plug:.2f}s  {sorted(round(t, 2) for t in with_times)}")
+    print(f"ratio with/without: {plug / base:.3f}")
+    t_ast, t_filter, t_model, passed, skipped, found = stage_times(files)
+    print(f"in-process: ast.parse {t_ast:.2f}s, prefilter {t_filter:.3f}s, "
+          f"libcst analysis+rules {t_model:.2f}s on {passed} files that pass the prefilter "
+          f"({skipped} skipped as bad input, {found} findings)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Runs every rule module's `check(model)` over the shared ModuleModel and
+keeps one finding per code and line."""
+from typing import Iterable, List, Optional
+
+from . import (background, clients, closing, environment, heavy_init, logger_keys,
+               mutable_defaults, oneshot_http, state_leaks, tmp_files)
+from .base import Finding
+
+CHECKS = (
+    state_leaks.check,       # LAM101 LAM102 LAM104 LAM201
+    mutable_defaults.check,  # LAM103
+    environment.check,       # LAM202 LAM204
+    tmp_files.check,         # LAM203
+    logger_keys.check,       # LAM205
+    clients.check,           # LAM301
+    closing.check,           # LAM302
+    heavy_init.check,        # LAM303
+    oneshot_http.check,      # LAM304
+    background.check,        # LAM401
+)
+
+
+def run_rules(model, codes: Optional[Iterable[str]] = None) -> List[Finding]:
+    """All findings of the module, positioned, sorted, one per code and line."""
+    wanted = set(codes) if codes is not None else None
+    findings = {}
+    if not model.handlers:
+        return []
+    # positions only for what is reported
+    for check in CHECKS:
+        for finding in check(model):
+            if wanted is not None and finding.code not in wanted:
+                continue
+            finding.line, finding.col = model.position(finding.node)
+            findings.setdefault((finding.code, finding.line), finding)
+    return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
+
