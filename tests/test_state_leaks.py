@@ -290,3 +290,43 @@ def test_one_site_one_finding_lam104_wins_over_lam201():
         _tokens[event["user"]] = event["token"]
     '''
     assert codes(src) == [(5, "LAM104")]
+
+
+def test_cold_start_block_guarded_by_another_global_is_not_a_finding():
+    # cloud-custodian's dispatch_event: one-time init of several globals
+    src = '''
+    import json
+    policy_config = None
+    policy_data = None
+
+    def dispatch_event(event, context):
+        global policy_config, policy_data
+        if policy_config is None:
+            with open("config.json") as f:
+                policy_data = json.load(f)
+            policy_config = {"loaded": True}
+        return policy_data
+    '''
+    assert codes(src) == []
+
+
+def test_singleton_reached_through_or_expression_in_classmethod():
+    # zappa's LambdaHandler: `handler = global_handler or cls()`
+    src = '''
+    import os
+
+    class LambdaHandler:
+        @classmethod
+        def lambda_handler(cls, event, context):
+            handler = global_handler or cls()
+            return handler.handler(event, context)
+
+        def handler(self, event, context):
+            os.environ["STAGE"] = event["stageVariables"]["stage"]
+
+    global_handler = None
+
+    def lambda_handler(event, context):
+        return LambdaHandler.lambda_handler(event, context)
+    '''
+    assert codes(src) == [(11, "LAM202")]

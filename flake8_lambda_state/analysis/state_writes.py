@@ -10,7 +10,7 @@ import libcst as cst
 
 from .facts import Store
 from .names import dotted, root_name
-from .reachability import Reach
+from .reachability import Reach, is_memo_guarded
 from .symbols import CLASS, LOCAL, STATE
 from .units import Unit
 
@@ -157,13 +157,16 @@ def _method_key_value(method: str, call: cst.Call):
     return None, None
 
 
-def memo_guarded(write: StateWrite) -> bool:
-    """The hand-written memoization idioms: `if _x is None: _x = ...`,
-    `if key not in _CACHE: _CACHE[key] = ...`, and `_x = _x or make()`."""
+def memo_guarded(write: StateWrite, symbols) -> bool:
+    """The hand-written memoization idioms: `if _x is None: _x = ...` (any
+    global rebound or set in a block that runs only while a module global is
+    unset: a cold-start block), `if key not in _CACHE: _CACHE[key] = ...`,
+    and `_x = _x or make()`."""
     guards: frozenset = write.guards
+    unset = frozenset(g for g in guards if g[0] == "unset")
+    if unset and is_memo_guarded(unset, write.unit, symbols):
+        return True
     if write.form == REBIND:
-        if ("unset", write.container) in guards:
-            return True
         value = write.value
         return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
             and dotted(value.left) == write.container

@@ -100,6 +100,9 @@ class Symbols:
             names = set(self.qn.of(func))
             if isinstance(func, cst.Name) and self.kind(func) == CLASS:
                 names.add(f"<module>.{func.value}")
+            elif isinstance(func, cst.Name) and unit is not None \
+                    and unit.method_kind == "classmethod" and func.value == unit.self_name():
+                names.add(f"<module>.{unit.class_name}")
             if isinstance(func, cst.Attribute):
                 for owner in self.built_by(func.value, unit, _depth + 1):
                     names.add(f"{owner}.{func.attr.value}")
@@ -112,6 +115,10 @@ class Symbols:
             for value in values:
                 out |= self.built_by(value, unit, _depth + 1)
             return frozenset(out)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.built_by(expr.left, unit, _depth + 1) | self.built_by(expr.right, unit, _depth + 1)
+        if isinstance(expr, cst.IfExp):
+            return self.built_by(expr.body, unit, _depth + 1) | self.built_by(expr.orelse, unit, _depth + 1)
         return frozenset()
 
     def values_of(self, name: cst.Name, unit: Optional[Unit]) -> List[cst.BaseExpression]:
@@ -127,10 +134,20 @@ class Symbols:
         return []
 
     def module_class_of(self, expr, unit) -> Tuple[Optional[str], bool]:
-        """(class name, via module instance) for an instance of a module class."""
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) \
-                and self.kind(expr.func) == CLASS:
-            return expr.func.value, False
+        """(class name, via module instance) for an instance of a module class:
+        `Cls()`, `cls()` in a classmethod, a name bound to one, and either side
+        of `instance or Cls()` / `a if c else b`."""
+        if isinstance(expr, cst.BooleanOperation):
+            left = self.module_class_of(expr.left, unit)
+            return left if left[0] else self.module_class_of(expr.right, unit)
+        if isinstance(expr, cst.IfExp):
+            body = self.module_class_of(expr.body, unit)
+            return body if body[0] else self.module_class_of(expr.orelse, unit)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
+            built = self.built_by(expr, unit)
+            for name in built:
+                if name.startswith("<module>."):
+                    return name.split(".", 1)[1], False
         if isinstance(expr, cst.Name):
             for built in self.built_by(expr, unit):
                 if built.startswith("<module>.") and built.count(".") == 1:
