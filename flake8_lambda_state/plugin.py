@@ -1,6 +1,7 @@
 """The flake8 adapter: registers the options, decides cheaply whether a file
 can hold a handler, and reports the shared analysis's findings."""
 import logging
+import sys
 from functools import lru_cache
 from typing import Iterator, Tuple
 
@@ -78,6 +79,12 @@ class Plugin:
             return
         except RecursionError:
             LOG.info("flake8-lambda-state skipped %s: nested too deeply", self.filename)
+            return
+        except Exception as exc:  # a bug of ours must not abort the user's whole flake8 run
+            LOG.debug("flake8-lambda-state failed on %s", self.filename, exc_info=True)
+            print(f"flake8-lambda-state: internal error on {self.filename} "
+                  f"({type(exc).__name__}: {exc}); file skipped, please report it",
+                  file=sys.stderr)
             return
         for finding in findings:
             yield finding.line, finding.col, finding.text, type(self)

@@ -131,3 +131,22 @@ def test_bad_input_is_skipped_with_a_reason(name):
     with pytest.raises(SkippedFile) as info:
         build_model(text, name, Settings())
     assert str(info.value)
+
+
+def test_internal_error_is_contained(monkeypatch, capsys):
+    import ast
+    from argparse import Namespace
+
+    from flake8_lambda_state import plugin
+    from flake8_lambda_state.rules import runner
+
+    def broken(model):
+        raise ValueError("boom")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(runner, "CHECKS", (broken,))
+    options = Namespace(lambda_handler_names=["handler"], lambda_handlers=[],
+                        lambda_sensitive_names=None, lambda_client_factories=[])
+    results = list(plugin.Plugin(ast.parse(LEAKY), "app.py", LEAKY.splitlines(True), options).run())
+    assert results == []
+    assert "internal error on app.py (ValueError: boom)" in capsys.readouterr().err

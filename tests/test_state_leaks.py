@@ -330,3 +330,28 @@ def test_singleton_reached_through_or_expression_in_classmethod():
         return LambdaHandler.lambda_handler(event, context)
     '''
     assert codes(src) == [(11, "LAM202")]
+
+
+def test_local_alias_of_module_state_is_module_state():
+    src = '''
+    _stats = {"n": 0}
+    _users = {}
+
+    def handler(event, context):
+        stats = _stats
+        stats["n"] += 1
+        users = _users
+        users[event["id"]] = 1
+    '''
+    assert codes(src) == [(7, "LAM102"), (9, "LAM104")]
+    assert "'_users'" in messages(src)[1]
+
+
+def test_setdefault_with_request_key_is_lam104():
+    src = '''
+    _by_user = {}
+
+    def handler(event, context):
+        _by_user.setdefault(event["user"], []).append(event["x"])
+    '''
+    assert codes(src) == [(5, "LAM104")]

@@ -297,3 +297,69 @@ def test_joined_threads_awaited_tasks_and_waited_futures():
         return fut.result()
     '''
     assert codes(src) == []
+
+
+def test_executor_shutdown_without_wait_is_still_orphaned():
+    src = '''
+    from concurrent.futures import ThreadPoolExecutor
+
+    def handler(event, context):
+        pool = ThreadPoolExecutor()
+        pool.submit(print, 1)
+        pool.shutdown(wait=False)
+        other = ThreadPoolExecutor()
+        other.submit(print, 2)
+        other.shutdown()
+    '''
+    assert codes(src) == [(6, "LAM401")]
+
+
+def test_loop_create_task_discarded():
+    src = '''
+    import asyncio
+
+    async def f(x):
+        pass
+
+    def handler(event, context):
+        loop = asyncio.get_event_loop()
+        loop.create_task(f(event))
+        return loop.run_until_complete(f(1))
+    '''
+    assert codes(src) == [(9, "LAM401")]
+
+
+def test_closing_a_connection_from_a_memoized_getter():
+    src = '''
+    import functools, psycopg2, pymysql
+    conn = None
+
+    def get_conn():
+        global conn
+        if conn is None:
+            conn = pymysql.connect(host="x")
+        return conn
+
+    @functools.cache
+    def get_pg():
+        return psycopg2.connect("dsn")
+
+    def handler(event, context):
+        c = get_conn()
+        c.close()
+        get_pg().close()
+        fresh = pymysql.connect(host="y")
+        fresh.close()
+    '''
+    assert codes(src, only="LAM302") == [(17, "LAM302"), (18, "LAM302")]
+
+
+def test_sqlalchemy_dispose_is_lam302():
+    src = '''
+    import sqlalchemy
+    engine = sqlalchemy.create_engine("postgresql://x")
+
+    def handler(event, context):
+        engine.dispose()
+    '''
+    assert codes(src) == [(6, "LAM302")]

@@ -63,13 +63,19 @@ class StateWrites:
             return unit.method_kind == "classmethod" or id(unit) in self.model.reach.instance_self
         if root.value in unit.facts.global_names:
             return True
-        return self.model.symbols.kind(root) in (STATE, CLASS)
+        if self.model.symbols.kind(root) in (STATE, CLASS):
+            return True
+        return self.model.symbols.state_alias(root, unit) is not None
 
     def _container_name(self, expr, unit: Unit) -> str:
         name = dotted(expr) or _code(expr)
         root = root_name(expr)
         if root is not None and root.value == unit.self_name() and unit.class_name:
             name = unit.class_name + name[len(root.value):]
+        elif root is not None:
+            alias = self.model.symbols.state_alias(root, unit)
+            if alias:
+                name = alias + name[len(root.value):]
         return name
 
     def _collect(self, unit: Unit, reach: Reach):

@@ -36,10 +36,13 @@ class Symbols:
             if isinstance(store.target, cst.Name) and store.value is not None and store.op != "del":
                 self.module_values.setdefault(store.target.value, []).append(store.value)
         self.rebound_in_functions = set()
+        self.global_values: Dict[str, List[cst.BaseExpression]] = {}  # bound under `global`
         for unit in self.all_units():
             for store in unit.facts.stores:
                 if isinstance(store.target, cst.Name) and store.target.value in unit.facts.global_names:
                     self.rebound_in_functions.add(store.target.value)
+                    if store.value is not None and store.op in ("assign", "walrus", "with"):
+                        self.global_values.setdefault(store.target.value, []).append(store.value)
 
     def all_units(self) -> List[Unit]:
         units = list(self.functions.values())
@@ -75,6 +78,19 @@ class Symbols:
         if all(isinstance(n, cst.ClassDef) for n in nodes):
             return CLASS
         return STATE
+
+    def state_alias(self, name: cst.Name, unit) -> Optional[str]:
+        """The module-state name a local is an alias of (`stats = _stats`)."""
+        if self.kind(name) != LOCAL or unit is None:
+            return None
+        values = self.values_of(name, unit)
+        roots = {root_name(v) for v in values if isinstance(v, (cst.Name, cst.Attribute, cst.Subscript))}
+        if values and len(roots) == 1 and len(values) == len(
+                [v for v in values if isinstance(v, (cst.Name, cst.Attribute, cst.Subscript))]):
+            root = roots.pop()
+            if root is not None and root is not name and self.kind(root) in (STATE, CLASS):
+                return root.value
+        return None
 
     def is_module_state(self, expr: cst.BaseExpression) -> bool:
         """True when `expr` (a name, or an attribute/subscript chain on one)
@@ -125,8 +141,8 @@ class Symbols:
         """Expressions assigned to `name` where it resolves: the unit's own
         stores for a local, module-level stores for module state."""
         kind = self.kind(name)
-        if kind == STATE:
-            return self.module_values.get(name.value, [])
+        if kind == STATE or (unit is not None and name.value in unit.facts.global_names):
+            return self.module_values.get(name.value, []) + self.global_values.get(name.value, [])
         if kind == LOCAL and unit is not None:
             return [s.value for s in unit.facts.stores
                     if isinstance(s.target, cst.Name) and s.target.value == name.value

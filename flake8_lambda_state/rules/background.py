@@ -38,9 +38,12 @@ class Waits:
         for site in facts.calls:
             call = site.node
             func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in ("join", "result", "exception",
-                                                                       "shutdown"):
+            if isinstance(func, cst.Attribute) and func.attr.value in ("join", "result", "exception"):
                 done |= _names_in(func.value)
+            if isinstance(func, cst.Attribute) and func.attr.value == "shutdown" and not any(
+                    a.keyword is not None and a.keyword.value == "wait"
+                    and cst.Module([]).code_for_node(a.value) == "False" for a in call.args):
+                done |= _names_in(func.value)  # shutdown() waits for pending futures
             if model.qn.of(func) & WAITERS:
                 for arg in call.args:
                     done |= _names_in(arg.value)
