@@ -6,16 +6,16 @@ from functools import lru_cache
 from typing import Iterator, Tuple
 
 from . import __version__
-from .prefilter import may_hold_handler
-from .rules import DEFAULT_OFF, run_rules
+from .engine import lint_source
+from .rules import DEFAULT_OFF
 from .settings import DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, build_settings
 
 LOG = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
-def _settings(handler_names, handlers, sensitive_names, client_factories):
-    return build_settings(handler_names, handlers, sensitive_names, client_factories)
+def _settings(handler_names, handlers, sensitive_names, client_factories, templates):
+    return build_settings(handler_names, handlers, sensitive_names, client_factories, templates)
 
 
 def settings_from_options(options):
@@ -26,7 +26,7 @@ def settings_from_options(options):
         return value
     return _settings(joined("lambda_handler_names"), joined("lambda_handlers"),
                      getattr(options, "lambda_sensitive_names", None),
-                     joined("lambda_client_factories"))
+                     joined("lambda_client_factories"), joined("lambda_templates"))
 
 
 class Plugin:
@@ -58,6 +58,10 @@ class Plugin:
             default="",
             help="Extra qualified names of client/connection factories for LAM301 "
                  "(e.g. mylib.db.connect).")
+        manager.add_option(
+            "--lambda-templates", parse_from_config=True, comma_separated_list=True, default="",
+            help="SAM/CloudFormation/Serverless templates declaring handlers (they are also "
+                 "found by walking up from each file to the repository root).")
         manager.extend_default_ignore(list(DEFAULT_OFF))
 
     @classmethod
@@ -66,25 +70,16 @@ class Plugin:
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         settings = settings_from_options(self.options)
-        if not may_hold_handler(self.tree, self.filename, settings):
-            return
-        from .analysis import SkippedFile, build_model  # libcst loads only when needed
-
         source = "".join(self.lines or ())
         try:
-            model = build_model(source, self.filename, settings)
-            findings = run_rules(model)
-        except SkippedFile as exc:
-            LOG.info("flake8-lambda-state skipped %s: %s", self.filename, exc)
-            return
-        except RecursionError:
-            LOG.info("flake8-lambda-state skipped %s: nested too deeply", self.filename)
-            return
+            result = lint_source(source, self.filename, settings, tree=self.tree)
         except Exception as exc:  # a bug of ours must not abort the user's whole flake8 run
             LOG.debug("flake8-lambda-state failed on %s", self.filename, exc_info=True)
             print(f"flake8-lambda-state: internal error on {self.filename} "
                   f"({type(exc).__name__}: {exc}); file skipped, please report it",
                   file=sys.stderr)
             return
-        for finding in findings:
+        if result.skipped:
+            LOG.info("flake8-lambda-state skipped %s: %s", self.filename, result.skipped)
+        for finding in result.findings:
             yield finding.line, finding.col, finding.text, type(self)

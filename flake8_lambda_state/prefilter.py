@@ -3,7 +3,7 @@ a handler? Most files cannot, and for them the libcst parse (about ten
 times the cost of `ast.parse`) is skipped entirely."""
 import ast
 
-from .handler_names import CONTEXT_NAMES, is_test_file, module_matches, name_matches
+from .handler_names import CONTEXT_NAMES, is_test_file, name_matches
 
 HANDLER_DECORATOR_NAMES = {
     "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
@@ -26,8 +26,7 @@ def _decorator_name(node: ast.expr) -> str:
 def may_hold_handler(tree: ast.AST, filename: str, settings) -> bool:
     if is_test_file(filename) or not isinstance(tree, ast.Module):
         return False
-    explicit = {function for module, function in settings.explicit_handlers
-                if module_matches(filename, module)}
+    explicit = settings.explicit_functions(filename)
     middleware = set()
     stack = list(tree.body)
     functions = []

@@ -1,7 +1,6 @@
 """The flake8 contract: entry point, options from the command line and from
 config, noqa, --jobs, default-off LAM304, and bad input that must never
 abort flake8's run."""
-import os
 import subprocess
 import sys
 import textwrap

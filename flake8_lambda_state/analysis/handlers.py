@@ -7,7 +7,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
-from ..handler_names import CONTEXT_NAMES, is_test_file, module_matches, name_matches
+from ..handler_names import CONTEXT_NAMES, is_test_file, name_matches
 from .names import dotted
 from .symbols import Symbols
 from .units import Unit
@@ -76,6 +76,7 @@ class HandlerFinder:
         self.settings = settings
         self.request_attributes: Dict[str, str] = {}   # "app.current_event" -> kind
         self.request_imports: set = set()               # e.g. flask.request
+        self.explicit = settings.explicit_functions(filename)
 
     def _instance_of(self, receiver: cst.BaseExpression) -> FrozenSet[str]:
         if isinstance(receiver, cst.Name):
@@ -132,9 +133,8 @@ class HandlerFinder:
     # --- individual tests -------------------------------------------------
     def _plain_reason(self, unit: Unit) -> Optional[str]:
         params = [p.name.value for p in unit.positional()]
-        for module, function in self.settings.explicit_handlers:
-            if function == unit.name and module_matches(self.filename, module):
-                return f"named by --lambda-handlers {module}:{function}"
+        if unit.name in self.explicit:
+            return "named by --lambda-handlers or an infrastructure template"
         if len(params) >= 2 and name_matches(unit.name, self.settings.handler_names):
             return "name matches the handler-name patterns"
         if len(params) >= 2 and params[0] == "event" and params[1] in CONTEXT_NAMES:

@@ -14,7 +14,9 @@ class Finding:
     message: str                    # text after the code
     reach: Optional[Reach] = None
     line: int = 0
-    col: int = 0
+    col: int = 0                    # 0-based, as flake8 wants it
+    end_line: int = 0
+    end_col: int = 0
     extra: dict = field(default_factory=dict)   # data for autofixes
 
     @property

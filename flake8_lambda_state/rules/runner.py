@@ -32,6 +32,8 @@ def run_rules(model, codes: Optional[Iterable[str]] = None) -> List[Finding]:
             if wanted is not None and finding.code not in wanted:
                 continue
             finding.line, finding.col = model.position(finding.node)
+            end = model.positions[finding.node].end
+            finding.end_line, finding.end_col = end.line, end.column
             findings.setdefault((finding.code, finding.line), finding)
     return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
 

@@ -1,0 +1,91 @@
+"""Command-line configuration: defaults < `[flake8]` in setup.cfg / tox.ini /
+.flake8 < `[tool.flake8-lambda-state]` in pyproject.toml < command-line
+flags. Option names are the flake8 plugin's (`lambda-handler-names`, ...)."""
+import configparser
+import os
+import sys
+from typing import Any, Dict
+
+from .settings import SettingsError
+
+KEYS = {
+    "lambda-handler-names": "list", "lambda-handlers": "list", "lambda-sensitive-names": "str",
+    "lambda-client-factories": "list", "lambda-templates": "list", "select": "list",
+    "extend-select": "list", "ignore": "list", "extend-ignore": "list", "exclude": "list",
+    "extend-exclude": "list", "format": "str", "jobs": "int",
+}
+FLAKE8_FILES = ("setup.cfg", "tox.ini", ".flake8")
+
+
+def _normalise(key: str) -> str:
+    return key.replace("_", "-").lower()
+
+
+def _value(key: str, raw: Any, source: str):
+    kind = KEYS[key]
+    if kind == "list":
+        if isinstance(raw, str):
+            return [part.strip() for part in raw.replace("\n", ",").split(",") if part.strip()]
+        if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+            return raw
+        raise SettingsError(f"{source}: '{key}' must be a string or a list of strings")
+    if kind == "int":
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{source}: '{key}' must be a whole number, got {raw!r}") from None
+    if not isinstance(raw, str):
+        raise SettingsError(f"{source}: '{key}' must be a string")
+    return raw
+
+
+def _from_flake8(directory: str) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for name in FLAKE8_FILES:
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path):
+            continue
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except configparser.Error as exc:
+            raise SettingsError(f"{path}: cannot parse: {exc}") from None
+        if parser.has_section("flake8"):
+            for key, raw in parser.items("flake8"):
+                key = _normalise(key)
+                if key in KEYS:
+                    out[key] = _value(key, raw, f"{path} [flake8]")
+    return out
+
+
+def _from_pyproject(directory: str) -> Dict[str, Any]:
+    path = os.path.join(directory, "pyproject.toml")
+    if not os.path.isfile(path):
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older interpreters
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot parse: {exc}") from None
+    section = data.get("tool", {}).get("flake8-lambda-state", {})
+    if not isinstance(section, dict):
+        raise SettingsError(f"{path}: [tool.flake8-lambda-state] must be a table")
+    out = {}
+    for key, raw in section.items():
+        norm = _normalise(key)
+        if norm not in KEYS:
+            raise SettingsError(f"{path}: unknown option '{key}' in [tool.flake8-lambda-state] "
+                                f"(known: {', '.join(sorted(KEYS))})")
+        out[norm] = _value(norm, raw, f"{path} [tool.flake8-lambda-state]")
+    return out
+
+
+def load_config(directory: str = ".") -> Dict[str, Any]:
+    """Options from the configuration files in `directory`, later files winning."""
+    merged = _from_flake8(directory)
+    merged.update(_from_pyproject(directory))
+    return merged

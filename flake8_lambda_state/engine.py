@@ -1,0 +1,54 @@
+"""Lint one file's source: the single path from text to findings that the
+flake8 plugin and the command line both use."""
+import ast
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .prefilter import may_hold_handler
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list = field(default_factory=list)
+    skipped: Optional[str] = None     # why the file was not analysed
+    source: str = ""
+
+
+def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = None,
+                codes=None) -> FileResult:
+    """Findings for one module. Files that cannot hold a handler cost one
+    `ast` walk; files the analysis cannot handle come back `skipped` with the
+    reason, never as an exception (except for bugs, which callers contain)."""
+    result = FileResult(filename, source=source)
+    if tree is None:
+        if not source.strip():
+            return result
+        try:
+            tree = ast.parse(source, filename)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            result.skipped = f"does not parse: {type(exc).__name__}: {exc}"
+            return result
+    if not may_hold_handler(tree, filename, settings):
+        return result
+    from .analysis import SkippedFile, build_model  # libcst loads only when needed
+    from .rules import run_rules
+    try:
+        model = build_model(source, filename, settings)
+        result.findings = run_rules(model, codes)
+    except SkippedFile as exc:
+        result.skipped = str(exc)
+    except RecursionError:
+        result.skipped = "expressions nested too deeply to analyse"
+    return result
+
+
+def read_source(path: str) -> str:
+    """The file's text; raises UnicodeDecodeError for non-UTF-8 (PEP 263
+    cookies are honoured through tokenize)."""
+    import tokenize
+    with tokenize.open(path) as fh:
+        return fh.read()
+
+
+__all__ = ["FileResult", "lint_source", "read_source"]

@@ -1,0 +1,155 @@
+"""Handlers declared in infrastructure templates: SAM/CloudFormation
+(`template.yaml`, `template.yml`, `template.json`) and the Serverless
+Framework (`serverless.yml`). A function named there is a handler whatever
+its name. Templates are found by walking up from each checked file to the
+repository root, or named with --lambda-templates."""
+import json
+import os
+import sys
+from functools import lru_cache
+from typing import FrozenSet, Iterable, List, Optional, Tuple
+
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml",
+                  "serverless.yaml")
+FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+
+_warned = set()
+
+
+class TemplateError(Exception):
+    pass
+
+
+def _yaml_loader():
+    import yaml
+
+    class CloudFormationLoader(yaml.SafeLoader):
+        """SafeLoader that reads CloudFormation's short-form tags (!Ref,
+        !GetAtt, !Sub, !If, ...) as the long form {"Fn::X": value}."""
+
+    def short_form(loader, tag_suffix, node):
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        name = tag_suffix if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+        return {name: value}
+
+    CloudFormationLoader.add_multi_constructor("!", short_form)
+    return yaml, CloudFormationLoader
+
+
+def load_template(path: str):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        if path.endswith(".json"):
+            return json.loads(text)
+        yaml, loader = _yaml_loader()
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise TemplateError(f"{path}: cannot read template: {exc}") from None
+    except Exception as exc:  # yaml.YAMLError and its subclasses
+        raise TemplateError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+
+
+def _python(runtime) -> bool:
+    return not isinstance(runtime, str) or runtime.startswith("python")
+
+
+def _resolve(base: str, code_dir, handler) -> Optional[Tuple[str, str]]:
+    """('/abs/src/app.py', 'lambda_handler') for CodeUri 'src', Handler 'app.lambda_handler'."""
+    if not isinstance(handler, str) or "." not in handler:
+        return None
+    module, function = handler.rsplit(".", 1)
+    code_dir = code_dir if isinstance(code_dir, str) else ""
+    if "://" in code_dir:
+        return None
+    rel = module.replace(".", "/") if "/" not in module else module
+    path = os.path.normpath(os.path.join(base, code_dir, rel + ".py"))
+    return path, function
+
+
+def handlers_in(path: str) -> List[Tuple[str, str]]:
+    """(file, function) pairs a template declares; raises TemplateError."""
+    data = load_template(path)
+    if not isinstance(data, dict):
+        return []
+    base = os.path.dirname(os.path.abspath(path))
+    out = []
+    if os.path.basename(path).startswith("serverless"):
+        provider = data.get("provider") if isinstance(data.get("provider"), dict) else {}
+        functions = data.get("functions") or {}
+        for spec in (functions.values() if isinstance(functions, dict) else ()):
+            if isinstance(spec, dict) and _python(spec.get("runtime", provider.get("runtime"))):
+                found = _resolve(base, "", spec.get("handler"))
+                if found:
+                    out.append(found)
+        return out
+    globals_ = data.get("Globals", {}).get("Function", {}) if isinstance(data.get("Globals"), dict) else {}
+    resources = data.get("Resources") or {}
+    for resource in (resources.values() if isinstance(resources, dict) else ()):
+        if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
+            continue
+        props = resource.get("Properties") or {}
+        if not isinstance(props, dict):
+            continue
+        if not _python(props.get("Runtime", globals_.get("Runtime"))):
+            continue
+        handler = props.get("Handler", globals_.get("Handler"))
+        code = props.get("CodeUri", globals_.get("CodeUri")) if resource["Type"].startswith(
+            "AWS::Serverless") else props.get("Code")
+        found = _resolve(base, code, handler)
+        if found:
+            out.append(found)
+    return out
+
+
+def warn(message: str):
+    """Print a template problem once per process, never raise."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"flake8-lambda-state: warning: {message}", file=sys.stderr)
+
+
+@lru_cache(maxsize=256)
+def _handlers_of_template(path: str) -> Tuple[Tuple[str, str], ...]:
+    try:
+        return tuple(handlers_in(path))
+    except TemplateError as exc:
+        warn(str(exc))
+        return ()
+
+
+@lru_cache(maxsize=1024)
+def _templates_above(directory: str) -> Tuple[str, ...]:
+    """Templates in `directory` and its parents, up to the repository root."""
+    found = [os.path.join(directory, name) for name in TEMPLATE_NAMES
+             if os.path.isfile(os.path.join(directory, name))]
+    parent = os.path.dirname(directory)
+    if os.path.isdir(os.path.join(directory, ".git")) or parent == directory:
+        return tuple(found)
+    return tuple(found) + _templates_above(parent)
+
+
+def template_handlers(filename: str, explicit: Iterable[str] = (),
+                      discover: bool = True) -> FrozenSet[str]:
+    """Function names the templates declare as handlers in `filename`."""
+    path = os.path.abspath(filename)
+    templates = list(explicit)
+    if discover and os.path.isfile(path):
+        templates += _templates_above(os.path.dirname(path))
+    names = set()
+    for template in templates:
+        for file, function in _handlers_of_template(os.path.abspath(template)):
+            if file == path:
+                names.add(function)
+    return frozenset(names)
+
+
+def clear_caches():
+    """Forget templates seen so far (a new run may see edited files)."""
+    _handlers_of_template.cache_clear()
+    _templates_above.cache_clear()

@@ -1,0 +1,129 @@
+"""Handlers declared in SAM / CloudFormation / Serverless templates."""
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from flake8_lambda_state.cli import main
+from flake8_lambda_state.templates import handlers_in
+
+# A handler that no naming rule finds: only a template makes it one.
+ENTRY = textwrap.dedent('''\
+    _seen = []
+
+
+    def process(payload, ctx_):
+        _seen.append(payload["id"])
+''')
+
+SAM = textwrap.dedent('''\
+    AWSTemplateFormatVersion: "2010-09-09"
+    Transform: AWS::Serverless-2016-10-31
+    Globals:
+      Function:
+        Runtime: python3.12
+        CodeUri: src/
+    Resources:
+      Orders:
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: orders.process
+          Environment:
+            Variables:
+              TABLE: !Ref OrdersTable
+              ARN: !GetAtt OrdersTable.Arn
+              URL: !Sub "https://${AWS::Region}.example.com"
+              PICK: !If [IsProd, !Ref A, !Ref B]
+      Worker:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: workers
+          Handler: jobs.queue.consume
+      Node:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: nodejs20.x
+          Handler: orders.other
+      OrdersTable:
+        Type: AWS::DynamoDB::Table
+''')
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_sam_yaml_with_short_form_tags(repo):
+    (repo / "template.yaml").write_text(SAM)
+    found = sorted(handlers_in(str(repo / "template.yaml")))
+    assert found == [(str(repo / "src" / "orders.py"), "process"),
+                     (str(repo / "workers" / "jobs" / "queue.py"), "consume")]
+
+
+def test_cloudformation_json(repo):
+    template = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+        "Runtime": "python3.11", "Handler": "app.process", "Code": "build/"}}}}
+    (repo / "template.json").write_text(json.dumps(template))
+    assert handlers_in(str(repo / "template.json")) == [(str(repo / "build" / "app.py"), "process")]
+
+
+def test_serverless_framework(repo):
+    (repo / "serverless.yml").write_text(textwrap.dedent('''\
+        service: orders
+        provider:
+          name: aws
+          runtime: python3.12
+        functions:
+          create:
+            handler: src/handlers/orders.process
+          legacy:
+            handler: handler.main
+            runtime: nodejs18.x
+    '''))
+    assert handlers_in(str(repo / "serverless.yml")) == [
+        (str(repo / "src" / "handlers" / "orders.py"), "process")]
+
+
+def test_handler_found_only_through_a_template_in_cli_and_flake8(repo, capsys):
+    (repo / "src").mkdir()
+    (repo / "src" / "orders.py").write_text(ENTRY)
+    (repo / "template.yaml").write_text(SAM)
+    status = main(["check", "src"])
+    out = capsys.readouterr().out
+    assert status == 1 and "src/orders.py:5:5: LAM104" in out
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=LAM", "src"],
+                          capture_output=True, text=True, timeout=120)
+    assert "src/orders.py:5:5: LAM104" in proc.stdout
+
+
+def test_without_template_the_function_is_not_a_handler(repo, capsys):
+    (repo / "src").mkdir()
+    (repo / "src" / "orders.py").write_text(ENTRY)
+    assert main(["check", "src"]) == 0
+
+
+def test_explicit_templates_option(repo, capsys):
+    (repo / "infra").mkdir()
+    (repo / "infra" / "stack.yaml").write_text(SAM.replace("CodeUri: src/", "CodeUri: ../src/"))
+    (repo / "src").mkdir()
+    (repo / "src" / "orders.py").write_text(ENTRY)
+    assert main(["check", "src"]) == 0
+    assert main(["check", "--lambda-templates", "infra/stack.yaml", "src"]) == 1
+    assert main(["check", "--lambda-templates", "infra/missing.yaml", "src"]) == 2
+
+
+def test_broken_template_is_a_warning_not_a_crash(repo, capsys):
+    (repo / "template.yaml").write_text("Resources: [unclosed\n  - : :\n")
+    (repo / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    status = main(["check", "."])
+    err = capsys.readouterr().err
+    assert status == 0
+    assert "warning:" in err and "template.yaml" in err and "Traceback" not in err
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=LAM", "."],
+                          capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr and proc.returncode == 0
