@@ -160,17 +160,22 @@ class DataFlow:
     def sensitive(self, name: Optional[str]) -> bool:
         return bool(name) and self.settings.is_sensitive_name(name)
 
+    @staticmethod
+    def _memo(cache: dict, expr, unit: Unit, on_cycle, compute):
+        """Memoized recursive evaluation; a cycle (a name defined through
+        itself) evaluates to `on_cycle` until the outer call finishes."""
+        key = (id(expr), id(unit))
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        cache[key] = on_cycle
+        result = cache[key] = compute(expr, unit)
+        return result
+
     def level(self, expr: Optional[cst.BaseExpression], unit: Unit) -> int:
         if expr is None:
             return NONE
-        key = (id(expr), id(unit))
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        self._cache[key] = NONE  # cycle guard
-        result = self._level(expr, unit)
-        self._cache[key] = result
-        return result
+        return self._memo(self._cache, expr, unit, NONE, self._level)
 
     def is_request(self, expr, unit) -> bool:
         return self.level(expr, unit) >= REQUEST
@@ -260,14 +265,7 @@ class DataFlow:
     def is_constant(self, expr: Optional[cst.BaseExpression], unit: Unit) -> bool:
         if expr is None:
             return True
-        key = (id(expr), id(unit))
-        cached = self._const_cache.get(key)
-        if cached is not None:
-            return cached
-        self._const_cache[key] = False  # cycle guard
-        result = self._constant(expr, unit)
-        self._const_cache[key] = result
-        return result
+        return self._memo(self._const_cache, expr, unit, False, self._constant)
 
     def _constant(self, e, unit: Unit) -> bool:
         const = self.is_constant
