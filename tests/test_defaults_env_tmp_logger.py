@@ -218,3 +218,31 @@ def test_stdlib_logger_is_not_lam205():
         logger.append_keys(user=event["user"])
     '''
     assert codes(src) == []
+
+
+def test_tmp_writes_through_a_wrapped_handle_and_gettempdir():
+    src = '''
+    import csv, os, tempfile
+
+    def handler(event, context):
+        with open("/tmp/output.csv", "w") as f:
+            writer = csv.writer(f)
+            writer.writerow(event["row"])
+        p = os.path.join(tempfile.gettempdir(), event["name"])
+        with open(p, "wb") as fh:
+            fh.write(b"1")
+    '''
+    assert codes(src) == [(5, "LAM203"), (9, "LAM203")]
+
+
+def test_tmp_file_removed_with_its_constant_parent_folder():
+    src = '''
+    import shutil
+
+    def handler(event, context):
+        path = f"/tmp/work/{event['name']}"
+        with open(path, "w") as fh:
+            fh.write("x")
+        shutil.rmtree("/tmp/work")
+    '''
+    assert codes(src) == []

@@ -363,3 +363,37 @@ def test_sqlalchemy_dispose_is_lam302():
         engine.dispose()
     '''
     assert codes(src) == [(6, "LAM302")]
+
+
+def test_per_key_cache_through_a_local_is_the_memo_idiom():
+    src = '''
+    import boto3
+    _clients = {}
+
+    def client_for(region):
+        client = _clients.get(region)
+        if client is None:
+            client = boto3.client("s3", region_name=region)
+            _clients[region] = client
+        return client
+
+    def handler(event, context):
+        return client_for("eu-west-1")
+    '''
+    assert codes(src) == []
+
+
+def test_lam301_advice_is_three_way():
+    src = '''
+    import boto3, os
+    from botocore.config import Config
+
+    def handler(event, context):
+        a = boto3.client("s3", config=Config(retries={"max_attempts": 3}))
+        b = boto3.client("s3", region_name=os.environ["REGION"])
+        c = boto3.client("s3", region_name=event["region"])
+    '''
+    msgs = messages(src)
+    assert "create it once at module scope or in a functools.cache getter" in msgs[0]
+    assert "init-time constants: create it once at module scope" in msgs[1]
+    assert "depend on the request" in msgs[2]

@@ -10,6 +10,7 @@ import libcst as cst
 
 from .facts import CallSite
 from .handlers import Handler
+from .names import root_name
 from .symbols import CallTarget, Symbols
 from .units import Unit
 
@@ -23,16 +24,43 @@ class Reach:
         return " -> ".join(self.path)
 
 
+def _is_module_name(name: str, symbols: Symbols) -> bool:
+    return name in symbols.module_values or name in symbols.rebound_in_functions
+
+
+def _read_from_module_container(name: str, unit: Unit, symbols: Symbols) -> bool:
+    """`client = _CLIENTS.get(key)` / `_CLIENTS[key]`: testing the local tests
+    whether the module cache holds the key."""
+    for store in unit.facts.stores:
+        if not (isinstance(store.target, cst.Name) and store.target.value == name):
+            continue
+        value = store.value
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value == "get":
+            value = value.func.value
+        elif isinstance(value, cst.Subscript):
+            value = value.value
+        else:
+            continue
+        root = root_name(value)
+        if root is not None and _is_module_name(root.value, symbols):
+            return True
+    return False
+
+
 def is_memo_guarded(site_guards, unit: Unit, symbols: Symbols) -> bool:
-    """A guard on module state ("if _client is None") makes the code under it
-    run once per warm container, not once per invocation."""
+    """A guard on module state ("if _client is None", "if key not in _CACHE",
+    or a local read from a module cache) makes the code under it run once
+    per warm container (or per key), not once per invocation."""
     for _kind, subject in site_guards:
         root = subject.split(".", 1)[0]
-        if root in symbols.module_values or root in symbols.rebound_in_functions:
-            local = any(isinstance(s.target, cst.Name) and s.target.value == root
-                        for s in unit.facts.stores) and root not in unit.facts.global_names
-            if not local:
+        local = root not in unit.facts.global_names and any(
+            isinstance(s.target, cst.Name) and s.target.value == root for s in unit.facts.stores)
+        if local:
+            if _read_from_module_container(root, unit, symbols):
                 return True
+        elif _is_module_name(root, symbols):
+            return True
     return False
 
 

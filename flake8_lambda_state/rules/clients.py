@@ -30,14 +30,18 @@ def check(model) -> Iterator[Finding]:
         func = call.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             chained.add(id(func.value))  # Session().client() is one finding
-        constant = all(model.flow.is_constant(arg, unit) for arg in _arguments(call))
-        if not constant:
+        arguments = list(_arguments(call))
+        constant = all(model.flow.is_constant(arg, unit) for arg in arguments)
+        if any(model.flow.is_request(arg, unit) for arg in arguments):
             advice = ("its arguments depend on the request: build it in a getter memoized on "
                       "those arguments (functools.lru_cache)")
         elif connects_when_built(factory):
-            advice = "its arguments are init-time constants: open it once in a functools.cache getter"
-        else:
+            advice = ("open it once in a functools.cache getter" + (
+                " (its arguments are init-time constants)" if constant else ""))
+        elif constant:
             advice = "its arguments are init-time constants: create it once at module scope"
+        else:
+            advice = "create it once at module scope or in a functools.cache getter"
         yield Finding(
             "LAM301", call,
             f"{code_of(call)} creates a {factory} client/connection on every invocation "

@@ -70,6 +70,23 @@ class TmpPaths:
             return any(self.is_tmp(v) for v in self.model.symbols.values_of(e, self.unit))
         return False
 
+    def static_prefix(self, e) -> str:
+        """The constant leading part of a path: '/tmp/work/' of f"/tmp/work/{x}"."""
+        if isinstance(e, cst.SimpleString):
+            value = e.evaluated_value
+            return value if isinstance(value, str) else ""
+        if isinstance(e, cst.FormattedString) and e.parts and \
+                isinstance(e.parts[0], cst.FormattedStringText):
+            return e.parts[0].value
+        if isinstance(e, cst.BinaryOperation):
+            return self.static_prefix(e.left)
+        if isinstance(e, cst.Call) and e.args and self.model.qn.of(e.func) & {"os.path.join"}:
+            return self.static_prefix(e.args[0].value).rstrip("/") + "/"
+        if isinstance(e, cst.Name):
+            values = self.model.symbols.values_of(e, self.unit)
+            return self.static_prefix(values[0]) if len(values) == 1 else ""
+        return ""
+
     def names_of(self, e) -> Set[str]:
         """Texts a removal may use for this path or a /tmp folder above it."""
         out = {_text(e)}
@@ -98,9 +115,21 @@ def _mode(call: cst.Call) -> str:
 
 
 def _handle_names(model, unit, call: cst.Call) -> Set[str]:
-    """Local names bound to the file object that `open(...)` returns."""
-    return {store.target.value for store in unit.facts.stores
-            if store.value is call and isinstance(store.target, cst.Name)}
+    """Local names bound to the file object that `open(...)` returns, and to
+    writers wrapped around it (`writer = csv.writer(fh)`)."""
+    names = {store.target.value for store in unit.facts.stores
+             if store.value is call and isinstance(store.target, cst.Name)}
+    grew = True
+    while grew:
+        grew = False
+        for store in unit.facts.stores:
+            value = store.value
+            if isinstance(store.target, cst.Name) and store.target.value not in names \
+                    and isinstance(value, cst.Call) and any(
+                        isinstance(a.value, cst.Name) and a.value.value in names for a in value.args):
+                names.add(store.target.value)
+                grew = True
+    return names
 
 
 def _within(model, node, outer) -> bool:
@@ -160,12 +189,17 @@ def _written_to(model, unit, opener_site) -> List[cst.BaseExpression]:
 
 def _removed(model, unit, paths: TmpPaths, write: TmpWrite) -> bool:
     wanted = paths.names_of(write.path)
+    prefix = paths.static_prefix(write.path)
     for site in unit.facts.calls:
         call = site.node
         func = call.func
         if model.qn.of(func) & REMOVERS and call.args:
-            if _text(call.args[0].value) in wanted:
+            target = call.args[0].value
+            if _text(target) in wanted:
                 return True
+            folder = paths.static_prefix(target).rstrip("/")
+            if folder.startswith("/tmp/") and prefix.startswith(folder + "/"):
+                return True  # a /tmp folder above the file is removed
         if isinstance(func, cst.Attribute) and func.attr.value in ("unlink", "rmdir"):
             target = func.value
             if isinstance(target, cst.Call) and target.args:
