@@ -119,3 +119,16 @@ def test_import_alias_and_rebound_module_name_resolve():
     assert codes(src) == [(7, "LAM301"), (8, "LAM301")]
     model = analyse(src)
     assert model.handlers[0].request_params() == ["event", "context"]
+
+
+def test_sensitive_from_the_key_written_into():
+    src = '''
+    _cache = {}
+
+    def handler(event, context):
+        _cache["token"] = event["x"]
+        _cache["user"] = event["x"]
+    '''
+    msgs = messages(src)
+    assert "sensitive request data" in msgs[0]
+    assert "sensitive" not in msgs[1]

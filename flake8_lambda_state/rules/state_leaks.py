@@ -6,6 +6,7 @@ the memoization idioms."""
 from typing import Iterator
 
 from ..analysis.dataflow import SENSITIVE
+from ..analysis.names import string_value
 from ..analysis.state_writes import METHOD, REBIND, SUBSCRIPT, StateWrite, memo_guarded
 from .base import Finding, code_of, where
 
@@ -31,7 +32,8 @@ def check(model) -> Iterator[Finding]:
             continue
         level = flow.level(w.value, w.unit) if w.value is not None else 0
         if level:
-            sensitive = level >= SENSITIVE or flow.sensitive(w.container.rsplit(".", 1)[-1])
+            sensitive = (level >= SENSITIVE or flow.sensitive(w.container.rsplit(".", 1)[-1])
+                         or flow.sensitive(string_value(w.key)))
             kind = "sensitive request data" if sensitive else "request data"
             yield _finding("LAM201", w, f"{kind} ({code_of(w.value, 40)}) is stored in module state "
                            f"'{w.container}' {where(w.reach)}; the next caller served by this warm "
