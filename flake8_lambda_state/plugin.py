@@ -8,7 +8,8 @@ from typing import Iterator, Tuple
 from . import __version__
 from .engine import lint_source
 from .rules import DEFAULT_OFF
-from .settings import DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, build_settings
+from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsError,
+                       build_settings)
 
 LOG = logging.getLogger(__name__)
 
@@ -66,7 +67,11 @@ class Plugin:
 
     @classmethod
     def parse_options(cls, options):
-        settings_from_options(options)  # fail early on a bad value
+        try:
+            settings_from_options(options)  # fail early, like argparse, on a bad value
+        except SettingsError as exc:
+            print(f"flake8: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         settings = settings_from_options(self.options)

@@ -9,6 +9,7 @@ import libcst as cst
 from libcst.metadata import QualifiedNameSource
 
 _EXTERNAL = (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)
+_EMPTY_MODULE = cst.Module([])
 
 
 def dotted(expr: cst.BaseExpression) -> Optional[str]:
@@ -41,6 +42,11 @@ def string_value(expr: Optional[cst.BaseExpression]) -> Optional[str]:
             return None
         return value if isinstance(value, str) else None
     return None
+
+
+def node_text(node: cst.CSTNode) -> str:
+    """The source text of a node."""
+    return _EMPTY_MODULE.code_for_node(node)
 
 
 def attr_name(expr: cst.BaseExpression) -> Optional[str]:

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from .facts import Store
-from .names import dotted, root_name
+from .names import dotted, node_text, root_name
 from .reachability import Reach, is_memo_guarded
 from .symbols import CLASS, LOCAL, STATE
 from .units import Unit
@@ -42,10 +42,6 @@ class StateWrite:
         return self.container.split(".", 1)[0].split("[", 1)[0]
 
 
-def _code(node) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
 class StateWrites:
     def __init__(self, model):
         self.model = model
@@ -68,7 +64,7 @@ class StateWrites:
         return self.model.symbols.state_alias(root, unit) is not None
 
     def _container_name(self, expr, unit: Unit) -> str:
-        name = dotted(expr) or _code(expr)
+        name = dotted(expr) or node_text(expr)
         root = root_name(expr)
         if root is not None and root.value == unit.self_name() and unit.class_name:
             name = unit.class_name + name[len(root.value):]

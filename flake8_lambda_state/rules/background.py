@@ -5,6 +5,7 @@ from typing import Iterator, Set
 
 import libcst as cst
 
+from ..analysis.names import node_text
 from .base import Finding, code_of, where
 
 THREAD_CLASSES = {"threading.Thread", "threading.Timer", "multiprocessing.Process"}
@@ -42,7 +43,7 @@ class Waits:
                 done |= _names_in(func.value)
             if isinstance(func, cst.Attribute) and func.attr.value == "shutdown" and not any(
                     a.keyword is not None and a.keyword.value == "wait"
-                    and cst.Module([]).code_for_node(a.value) == "False" for a in call.args):
+                    and node_text(a.value) == "False" for a in call.args):
                 done |= _names_in(func.value)  # shutdown() waits for pending futures
             if model.qn.of(func) & WAITERS:
                 for arg in call.args:

@@ -4,6 +4,7 @@ from typing import Optional
 
 import libcst as cst
 
+from ..analysis.names import node_text
 from ..analysis.reachability import Reach
 
 
@@ -42,7 +43,7 @@ def where(reach: Optional[Reach]) -> str:
 
 
 def code_of(node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(cst.Module([]).code_for_node(node).split())
+    text = " ".join(node_text(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

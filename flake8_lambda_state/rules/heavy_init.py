@@ -5,8 +5,9 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
+from ..analysis.files import OPENERS, WRITE_MODES, TmpPaths, open_mode
+from ..analysis.names import node_text
 from .base import Finding, code_of, per_invocation_calls, where
-from .tmp_files import OPENERS, WRITE_MODES, TmpPaths, _mode
 
 LOADERS = {"json.load", "yaml.safe_load", "yaml.load", "yaml.full_load", "pickle.load",
            "joblib.load", "torch.load", "numpy.load", "dill.load"}
@@ -25,7 +26,7 @@ def _what(model, unit, call: cst.Call, paths: TmpPaths) -> Optional[str]:
     func = call.func
     method = func.attr.value if isinstance(func, cst.Attribute) else None
     if names & OPENERS:
-        if args and constant and not paths.is_tmp(args[0]) and not set(_mode(call)) & WRITE_MODES:
+        if args and constant and not paths.is_tmp(args[0]) and not set(open_mode(call)) & WRITE_MODES:
             return "reads a bundled file"
         return None
     if names & LOADERS:
@@ -48,7 +49,7 @@ def _what(model, unit, call: cst.Call, paths: TmpPaths) -> Optional[str]:
     if any(n.startswith(POWERTOOLS_PARAMETERS) for n in names) and constant:
         for arg in call.args:
             keyword = arg.keyword.value if arg.keyword is not None else None
-            text = cst.Module([]).code_for_node(arg.value)
+            text = node_text(arg.value)
             if (keyword == "force_fetch" and text == "True") or (keyword == "max_age" and text == "0"):
                 return "fetches a parameter with caching turned off"
     return None

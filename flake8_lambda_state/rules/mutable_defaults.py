@@ -4,7 +4,7 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
-from ..analysis.names import dotted, root_name
+from ..analysis.names import dotted, node_text, root_name
 from ..analysis.state_writes import MUTATORS
 from .base import Finding, where
 
@@ -66,12 +66,8 @@ def check(model) -> Iterator[Finding]:
             stored = " and request data is stored in it" if level else ""
             yield Finding(
                 "LAM103", param.default,
-                f"mutable default '{name}={_text(param.default)}' of {unit.key}() is "
+                f"mutable default '{name}={node_text(param.default)}' of {unit.key}() is "
                 f"mutated or returned{stored} {where(reach)}; the default is created once at "
                 f"import and shared by every later call in this warm container; default to None "
                 f"and create it inside the function",
                 reach, extra={"unit": unit, "param": param})
-
-
-def _text(node) -> str:
-    return cst.Module([]).code_for_node(node)
