@@ -98,7 +98,10 @@ def main():
     args = parser.parse_args()
     files = [f for f in python_files(args.path, args.limit)
              if not any(f.endswith(e) for e in args.exclude)]
-    lines = sum(1 for f in files for _ in open(f, "rb"))
+    lines = 0
+    for path in files:
+        with open(path, "rb") as fh:
+            lines += sum(1 for _ in fh)
     print(f"corpus: {args.path}: {len(files)} files, {lines} lines")
     with_times, without_times = [], []
     for _ in range(args.repeat):

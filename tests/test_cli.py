@@ -1,7 +1,7 @@
 """The `flake8-lambda-state` command: check, formats, exit statuses,
 configuration precedence, baselines, rules and explain."""
 import json
-import os
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -152,7 +152,7 @@ def test_rules_and_explain_share_the_readme_source(capsys):
     assert "LAM304  off" in out
     status, out, _ = run(capsys, "explain", "LAM201")
     assert status == 0 and markdown_rule(RULES["LAM201"]) in out
-    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+    readme = pathlib.Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
     assert markdown_rule(RULES["LAM201"]) in readme
     assert run(capsys, "explain", "LAM999")[0] == 2
 

@@ -397,3 +397,21 @@ def test_lam301_advice_is_three_way():
     assert "create it once at module scope or in a functools.cache getter" in msgs[0]
     assert "init-time constants: create it once at module scope" in msgs[1]
     assert "depend on the request" in msgs[2]
+
+
+def test_live_files_outside_the_package_are_not_bundled():
+    src = '''
+    import json
+    from pathlib import Path
+    MSG = "/mnt/msg/content"
+
+    def handler(event, context):
+        with open(MSG) as fh:
+            fh.read()
+        Path("/proc/meminfo").read_text()
+        with open("/var/task/config.json") as fh:
+            json.load(fh)
+        with open("/opt/layer/data.json") as fh:
+            json.load(fh)
+    '''
+    assert codes(src) == [(10, "LAM303"), (12, "LAM303")]

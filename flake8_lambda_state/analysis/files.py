@@ -69,8 +69,11 @@ class TmpPaths:
             return e.parts[0].value
         if isinstance(e, cst.BinaryOperation):
             return self.static_prefix(e.left)
-        if isinstance(e, cst.Call) and e.args and self.model.qn.of(e.func) & {"os.path.join"}:
-            return self.static_prefix(e.args[0].value).rstrip("/") + "/"
+        if isinstance(e, cst.Call) and e.args and (
+                self.model.qn.of(e.func) & {"os.path.join"}
+                or any(n.startswith(PATH_CLASSES) for n in self.model.qn.of(e.func))):
+            first = self.static_prefix(e.args[0].value)
+            return first.rstrip("/") + "/" if first else ""
         if isinstance(e, cst.Name):
             values = self.model.symbols.values_of(e, self.unit)
             return self.static_prefix(values[0]) if len(values) == 1 else ""

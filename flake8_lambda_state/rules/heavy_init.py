@@ -17,6 +17,19 @@ SECRET_CALLS = {"ssm": {"get_parameter", "get_parameters", "get_parameters_by_pa
 POWERTOOLS_PARAMETERS = "aws_lambda_powertools.utilities.parameters."
 
 
+BUNDLE_ROOTS = ("/var/task", "/opt")   # the deployment package and layers
+
+
+def _bundled(paths: TmpPaths, path) -> bool:
+    """A file shipped with the function: a relative path, one built from
+    __file__ or a variable, or an absolute one under /var/task or /opt. Other
+    absolute paths (EFS under /mnt, /proc, /dev) hold live data."""
+    if paths.is_tmp(path):
+        return False
+    prefix = paths.static_prefix(path)
+    return not prefix.startswith("/") or prefix.startswith(BUNDLE_ROOTS)
+
+
 def _what(model, unit, call: cst.Call, paths: TmpPaths) -> Optional[str]:
     """What kind of one-time work the call does, or None."""
     names = model.qn.of(call.func)
@@ -26,18 +39,18 @@ def _what(model, unit, call: cst.Call, paths: TmpPaths) -> Optional[str]:
     func = call.func
     method = func.attr.value if isinstance(func, cst.Attribute) else None
     if names & OPENERS:
-        if args and constant and not paths.is_tmp(args[0]) and not set(open_mode(call)) & WRITE_MODES:
+        if args and constant and _bundled(paths, args[0]) and not set(open_mode(call)) & WRITE_MODES:
             return "reads a bundled file"
         return None
     if names & LOADERS:
         if args and constant and isinstance(args[0], (cst.SimpleString, cst.Name, cst.Attribute,
                                                       cst.BinaryOperation, cst.FormattedString)) \
-                and not _is_file_object(model, unit, args[0]) and not paths.is_tmp(args[0]):
+                and not _is_file_object(model, unit, args[0]) and _bundled(paths, args[0]):
             return "loads a bundled file"
         return None
     if method in ("read_text", "read_bytes"):
         receiver = func.value
-        if flow.is_constant(receiver, unit) and not paths.is_tmp(receiver):
+        if flow.is_constant(receiver, unit) and _bundled(paths, receiver):
             return "reads a bundled file"
         return None
     if names & REGEX_COMPILERS:
