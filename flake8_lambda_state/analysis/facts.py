@@ -3,7 +3,7 @@ code) that records what every rule needs: calls, stores, `global`
 declarations, returns, `with` blocks and awaits, each with the memoization
 guards (see guards.py) that hold where it happens."""
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Set
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -17,6 +17,8 @@ class CallSite:
     discarded: bool = False       # the call is a statement of its own
     awaited: bool = False         # `await call(...)`
     with_item: Optional[cst.With] = None  # `with call(...) [as x]:`
+    inside_withs: Tuple[cst.With, ...] = ()  # the `with` blocks whose body holds the call
+    in_finally: bool = False              # inside a `finally:` block
 
 
 @dataclass(eq=False)
@@ -38,7 +40,6 @@ class Facts:
     returns: List[cst.BaseExpression] = field(default_factory=list)
     withs: List[cst.With] = field(default_factory=list)
     awaited: List[cst.BaseExpression] = field(default_factory=list)
-    finally_blocks: List[cst.Finally] = field(default_factory=list)
 
     def call_sites_by_node(self) -> Dict[int, CallSite]:
         return {id(site.node): site for site in self.calls}
@@ -76,6 +77,8 @@ class FactsCollector(cst.CSTVisitor):
         self._awaited: Set[int] = set()
         self._with_items: Dict[int, cst.With] = {}
         self._statement: List[cst.CSTNode] = []
+        self._open_withs: List[cst.With] = []
+        self._finally_depth = 0
 
     # --- guards -----------------------------------------------------------
     def current_guards(self) -> FrozenSet[Guard]:
@@ -168,6 +171,12 @@ class FactsCollector(cst.CSTVisitor):
     def visit_NamedExpr(self, node):
         self._store(node.target, node.value, "walrus")
 
+    def visit_With_body(self, node):
+        self._open_withs.append(node)
+
+    def leave_With_body(self, node):
+        self._open_withs.pop()
+
     def visit_With(self, node):
         self.facts.withs.append(node)
         for item in node.items:
@@ -188,7 +197,10 @@ class FactsCollector(cst.CSTVisitor):
             self.facts.returns.append(node.value)
 
     def visit_Finally(self, node):
-        self.facts.finally_blocks.append(node)
+        self._finally_depth += 1
+
+    def leave_Finally(self, node):
+        self._finally_depth -= 1
 
     def visit_Call(self, node):
         self.facts.calls.append(CallSite(
@@ -197,6 +209,8 @@ class FactsCollector(cst.CSTVisitor):
             discarded=id(node) in self._discarded,
             awaited=id(node) in self._awaited,
             with_item=self._with_items.get(id(node)),
+            inside_withs=tuple(self._open_withs),
+            in_finally=self._finally_depth > 0,
         ))
 
 

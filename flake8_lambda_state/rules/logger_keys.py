@@ -16,7 +16,7 @@ def _is_module_logger(model, expr) -> bool:
         and bool(model.symbols.built_by(expr) & LOGGER_CLASSES)
 
 
-def _clears_state(model, entry) -> bool:
+def _clears_state(entry) -> bool:
     """`@logger.inject_lambda_context(clear_state=True)` on the entry point, or
     `remove_keys` in one of its finally blocks."""
     for dec in entry.node.decorators:
@@ -27,16 +27,8 @@ def _clears_state(model, entry) -> bool:
                 if arg.keyword is not None and arg.keyword.value == "clear_state" \
                         and isinstance(arg.value, cst.Name) and arg.value.value == "True":
                     return True
-    for block in entry.facts.finally_blocks:
-        span = model.positions[block]
-        for site in entry.facts.calls:
-            func = site.node.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "remove_keys":
-                start = model.positions[site.node].start
-                if (span.start.line, span.start.column) <= (start.line, start.column) \
-                        and start.line <= span.end.line:
-                    return True
-    return False
+    return any(site.in_finally and isinstance(site.node.func, cst.Attribute)
+               and site.node.func.attr.value == "remove_keys" for site in entry.facts.calls)
 
 
 def _appends(call: cst.Call) -> bool:
@@ -58,7 +50,7 @@ def check(model) -> Iterator[Finding]:
                 continue
             if not any(model.flow.is_request(a.value, unit) for a in call.args):
                 continue
-            if all(_clears_state(model, entry) for entry in reach.handler.entry_points()):
+            if all(_clears_state(entry) for entry in reach.handler.entry_points()):
                 continue
             yield Finding(
                 "LAM205", call,

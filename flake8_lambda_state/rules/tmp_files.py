@@ -35,12 +35,6 @@ def _handle_names(model, unit, call: cst.Call) -> Set[str]:
     return names
 
 
-def _within(model, node, outer) -> bool:
-    span, where_ = model.positions[outer], model.positions[node].start
-    return (span.start.line, span.start.column) <= (where_.line, where_.column) \
-        and (where_.line, where_.column) <= (span.end.line, span.end.column)
-
-
 def tmp_writes(model, unit, paths: TmpPaths) -> Iterator[TmpWrite]:
     qn = model.qn
     for site in unit.facts.calls:
@@ -76,7 +70,7 @@ def _written_to(model, unit, opener_site) -> List[cst.BaseExpression]:
     content = []
     for site in unit.facts.calls:
         call = site.node
-        if block is not None and not _within(model, call, block):
+        if block is not None and not any(w is block for w in site.inside_withs):
             continue
         func = call.func
         receiver = func.value if isinstance(func, cst.Attribute) else None
