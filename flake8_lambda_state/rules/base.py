@@ -34,12 +34,12 @@ class Finding:
 
 
 def where(reach: Optional[Reach]) -> str:
-    """`in handler 'lambda_handler'` or `in lambda_handler -> save -> _put`."""
+    """`in handler 'lambda_handler'`, or with the call path to a helper:
+    `in handler 'lambda_handler' via lambda_handler -> save -> _put`."""
     if reach is None:
         return "at module level"
-    if len(reach.path) == 1:
-        return f"in {reach.handler.kind} '{reach.handler.name}'"
-    return f"in {reach.describe()}"
+    here = f"in {reach.handler.kind} '{reach.handler.name}'"
+    return here if len(reach.path) == 1 else f"{here} via {reach.describe()}"
 
 
 def code_of(node: cst.CSTNode, limit: int = 60) -> str:

@@ -44,6 +44,6 @@ def check(model) -> Iterator[Finding]:
             advice = "create it once at module scope or in a functools.cache getter"
         yield Finding(
             "LAM301", call,
-            f"{code_of(call)} creates a {factory} client/connection on every invocation "
+            f"{code_of(call)} creates a client or connection ({factory}) on every invocation "
             f"{where(reach)}; it repeats TLS setup, credential lookup or login each time; {advice}",
             reach, extra={"factory": factory, "constant": constant, "unit": unit})
