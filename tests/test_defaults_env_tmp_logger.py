@@ -246,3 +246,21 @@ def test_tmp_file_removed_with_its_constant_parent_folder():
         shutil.rmtree("/tmp/work")
     '''
     assert codes(src) == []
+
+
+def test_keys_removed_by_a_helper_called_from_finally():
+    src = POWERTOOLS + '''
+def _reset():
+    logger.remove_keys(["order"])
+
+def handler(event, context):
+    try:
+        logger.append_keys(order=event["order"])
+    finally:
+        _reset()
+
+def other_handler(event, context):
+    logger.append_keys(order=event["order"])
+    _reset()
+'''
+    assert codes(src) == [(15, "LAM205")]

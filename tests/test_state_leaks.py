@@ -355,3 +355,58 @@ def test_setdefault_with_request_key_is_lam104():
         _by_user.setdefault(event["user"], []).append(event["x"])
     '''
     assert codes(src) == [(5, "LAM104")]
+
+
+def test_module_state_passed_into_a_helper():
+    src = '''
+    _cache = {}
+
+    def _put(store, key, value):
+        store[key] = value
+
+    def handler(event, context):
+        _put(_cache, event["id"], 1)
+        local = {}
+        _put(local, "a", 1)
+    '''
+    assert codes(src) == [(5, "LAM104")]
+    assert "'_cache'" in messages(src)[0]
+
+
+def test_mutable_class_attribute_shared_by_every_instance():
+    src = '''
+    class Repo:
+        cache = {}
+        items = []
+
+        def __init__(self):
+            self.local = {}
+
+        def remember(self, key, value):
+            self.cache[key] = value
+            self.local[key] = value
+            self.items.append("x")
+
+    def handler(event, context):
+        repo = Repo()
+        repo.remember(event["id"], 1)
+        repo.cache["k"] = event["v"]
+    '''
+    assert codes(src) == [(10, "LAM104"), (12, "LAM102"), (17, "LAM201")]
+
+
+def test_class_attribute_shadowed_per_instance_is_not_shared():
+    src = '''
+    class Repo:
+        cache = {}
+
+        def __init__(self):
+            self.cache = {}
+
+        def remember(self, key):
+            self.cache[key] = 1
+
+    def handler(event, context):
+        Repo().remember(event["id"])
+    '''
+    assert codes(src) == []

@@ -9,6 +9,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from .facts import Store
+from .dataflow import bound_arguments
 from .names import dotted, node_text, root_name
 from .reachability import Reach, is_memo_guarded
 from .symbols import CLASS, LOCAL, STATE
@@ -51,28 +52,83 @@ class StateWrites:
         self._bounded: Dict[str, bool] = {}
 
     # --- what is module state here -------------------------------------
-    def _is_state_root(self, expr, unit: Unit) -> bool:
+    def _state_name(self, expr, unit: Unit, depth: int = 0) -> Optional[str]:
+        """The module-state name `expr` denotes (or an object it holds), or
+        None: a module global or class, `self` of a module-level instance or
+        `cls`, a mutable class attribute shared by every instance, a local
+        alias of module state, or a parameter that a reachable caller passes
+        module state to."""
         root = root_name(expr)
-        if root is None:
-            return False
-        if root.value == unit.self_name() and self.model.symbols.kind(root) == LOCAL:
-            return unit.method_kind == "classmethod" or id(unit) in self.model.reach.instance_self
-        if root.value in unit.facts.global_names:
-            return True
-        if self.model.symbols.kind(root) in (STATE, CLASS):
-            return True
-        return self.model.symbols.state_alias(root, unit) is not None
-
-    def _container_name(self, expr, unit: Unit) -> str:
+        if root is None or depth > 3:
+            return None
+        symbols = self.model.symbols
         name = dotted(expr) or node_text(expr)
-        root = root_name(expr)
-        if root is not None and root.value == unit.self_name() and unit.class_name:
-            name = unit.class_name + name[len(root.value):]
-        elif root is not None:
-            alias = self.model.symbols.state_alias(root, unit)
-            if alias:
-                name = alias + name[len(root.value):]
-        return name
+        suffix = name[len(root.value):]
+        kind = symbols.kind(root)
+        first_attr = _first_attribute(expr, root)
+        if root.value in unit.facts.global_names or kind in (STATE, CLASS):
+            return name
+        if kind != LOCAL:
+            return None
+        if root.value == unit.self_name():
+            if unit.method_kind == "classmethod" or id(unit) in self.model.reach.instance_self:
+                return unit.class_name + suffix
+            if first_attr and self._shared_class_attribute(unit.class_name, first_attr):
+                return unit.class_name + suffix
+            return None
+        alias = symbols.state_alias(root, unit)
+        if alias:
+            return alias + suffix
+        class_name, _ = symbols.module_class_of(root, unit)
+        if class_name and first_attr and self._shared_class_attribute(class_name, first_attr):
+            return class_name + suffix
+        passed = self._parameter_alias(root, unit, depth)
+        return passed + suffix if passed else None
+
+    def _parameter_alias(self, root: cst.Name, unit: Unit, depth: int) -> Optional[str]:
+        params = [p.name.value for p in unit.all_params()]
+        if root.value not in params or any(
+                isinstance(s.target, cst.Name) and s.target.value == root.value
+                for s in unit.facts.stores):
+            return None
+        for caller, site, target in self.model.reach.callers.get(id(unit), ()):
+            if self.model.reach.reach(caller) is None:
+                continue
+            positional = unit.positional()[1:] if target.bound else unit.positional()
+            arg = bound_arguments(site.node, positional + list(unit.node.params.kwonly_params)
+                                  ).get(root.value)
+            if arg is not None:
+                found = self._state_name(arg, caller, depth + 1)
+                if found:
+                    return found
+        return None
+
+    def _shared_class_attribute(self, class_name: Optional[str], attr: str) -> bool:
+        """`cache = {}` in the class body and never `self.cache = ...`: every
+        instance mutates the one object the class holds."""
+        info = self.model.symbols.classes.get(class_name or "")
+        if info is None:
+            return False
+        body = info.node.body.body if isinstance(info.node.body, cst.IndentedBlock) else ()
+        mutable = False
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                        targets = [t.target for t in small.targets] if isinstance(
+                            small, cst.Assign) else [small.target]
+                        if any(isinstance(t, cst.Name) and t.value == attr for t in targets):
+                            mutable = is_mutable_value(small.value, self.model.qn)
+        if not mutable:
+            return False
+        for method in info.methods.values():
+            for store in method.facts.stores:
+                target = store.target
+                if isinstance(target, cst.Attribute) and target.attr.value == attr \
+                        and isinstance(target.value, cst.Name) \
+                        and target.value.value == method.self_name():
+                    return False
+        return True
 
     def _collect(self, unit: Unit, reach: Reach):
         for store in unit.facts.stores:
@@ -81,11 +137,12 @@ class StateWrites:
             func = site.node.func
             if not (isinstance(func, cst.Attribute) and func.attr.value in MUTATORS):
                 continue
-            if not self._is_state_root(func.value, unit):
+            container = self._state_name(func.value, unit)
+            if container is None:
                 continue
             key, value = _method_key_value(func.attr.value, site.node)
             self.writes.append(StateWrite(
-                site.node, unit, reach, METHOD, self._container_name(func.value, unit), key, value,
+                site.node, unit, reach, METHOD, container, key, value,
                 site.guards, evicts=func.attr.value in EVICTORS, method=func.attr.value))
 
     def _from_store(self, store: Store, unit: Unit, reach: Reach):
@@ -97,17 +154,18 @@ class StateWrites:
             return
         if not isinstance(target, (cst.Subscript, cst.Attribute)):
             return
-        if not self._is_state_root(target, unit):
+        owner = self._state_name(target.value, unit)   # the object written into
+        if owner is None:
             return
         if isinstance(target, cst.Subscript):
             keys = [el.slice.value for el in target.slice if isinstance(el.slice, cst.Index)]
             key = keys[0] if len(keys) == 1 else (cst.Tuple([cst.Element(k) for k in keys]) if keys else None)
             self.writes.append(StateWrite(
-                target, unit, reach, SUBSCRIPT, self._container_name(target.value, unit), key,
+                target, unit, reach, SUBSCRIPT, owner, key,
                 store.value, store.guards, evicts=store.op == "del", op=store.op))
         else:
             self.writes.append(StateWrite(
-                target, unit, reach, ATTRIBUTE, self._container_name(target, unit), None,
+                target, unit, reach, ATTRIBUTE, f"{owner}.{target.attr.value}", None,
                 store.value, store.guards, op=store.op))
 
     # --- questions the rules ask ----------------------------------------
@@ -130,6 +188,27 @@ class StateWrites:
         flow = self.model.flow
         return any(w.container == container and not w.evicts and w.key is not None
                    and flow.is_request(w.key, w.unit) for w in self.writes)
+
+
+def _first_attribute(expr, root: cst.Name) -> Optional[str]:
+    """`cache` in `self.cache[k].x`: the attribute taken directly on the root."""
+    node = expr
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        if node.value is root:
+            return node.attr.value if isinstance(node, cst.Attribute) else None
+        node = node.value
+    return None
+
+
+def is_mutable_value(expr, qn) -> bool:
+    """`[]`, `{}`, `set()`, `dict()`, `list()`, `collections.*()`."""
+    if isinstance(expr, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
+        return True
+    if isinstance(expr, cst.Call):
+        names = qn.of(expr.func)
+        return bool(names & {"builtins.dict", "builtins.list", "builtins.set", "builtins.bytearray"}) \
+            or any(n.startswith("collections.") for n in names)
+    return False
 
 
 def _method_key_value(method: str, call: cst.Call):

@@ -16,9 +16,15 @@ def _is_module_logger(model, expr) -> bool:
         and bool(model.symbols.built_by(expr) & LOGGER_CLASSES)
 
 
-def _clears_state(entry) -> bool:
+def _removes_keys(unit) -> bool:
+    return any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value
+               in ("remove_keys", "clear_state") for site in unit.facts.calls)
+
+
+def _clears_state(model, entry) -> bool:
     """`@logger.inject_lambda_context(clear_state=True)` on the entry point, or
-    `remove_keys` in one of its finally blocks."""
+    `remove_keys` in one of its finally blocks, directly or in a function
+    called from there."""
     for dec in entry.node.decorators:
         call = dec.decorator
         if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
@@ -27,8 +33,16 @@ def _clears_state(entry) -> bool:
                 if arg.keyword is not None and arg.keyword.value == "clear_state" \
                         and isinstance(arg.value, cst.Name) and arg.value.value == "True":
                     return True
-    return any(site.in_finally and isinstance(site.node.func, cst.Attribute)
-               and site.node.func.attr.value == "remove_keys" for site in entry.facts.calls)
+    for site in entry.facts.calls:
+        if not site.in_finally:
+            continue
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("remove_keys", "clear_state"):
+            return True
+        target = model.symbols.resolve_call(site.node, entry)
+        if target is not None and _removes_keys(target.unit):
+            return True
+    return False
 
 
 def _appends(call: cst.Call) -> bool:
@@ -50,7 +64,7 @@ def check(model) -> Iterator[Finding]:
                 continue
             if not any(model.flow.is_request(a.value, unit) for a in call.args):
                 continue
-            if all(_clears_state(entry) for entry in reach.handler.entry_points()):
+            if all(_clears_state(model, entry) for entry in reach.handler.entry_points()):
                 continue
             yield Finding(
                 "LAM205", call,

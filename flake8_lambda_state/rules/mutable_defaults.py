@@ -5,20 +5,8 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from ..analysis.names import dotted, node_text, root_name
-from ..analysis.state_writes import MUTATORS
+from ..analysis.state_writes import MUTATORS, is_mutable_value
 from .base import Finding, where
-
-MUTABLE_CALLS = {"builtins.dict", "builtins.list", "builtins.set", "builtins.bytearray"}
-
-
-def is_mutable_default(expr: cst.BaseExpression, qn) -> bool:
-    if isinstance(expr, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
-        return True
-    if isinstance(expr, cst.Call):
-        names = qn.of(expr.func)
-        return bool(names & MUTABLE_CALLS) or any(n.startswith("collections.") for n in names)
-    return False
-
 
 def _mutation_of(param: str, unit, flow) -> Optional[int]:
     """None when `param` is never mutated or returned; else the request level
@@ -55,7 +43,7 @@ def check(model) -> Iterator[Finding]:
     for unit, reach in model.reachable():
         rebound = {s.target.value for s in unit.facts.stores if isinstance(s.target, cst.Name)}
         for param in unit.all_params():
-            if param.default is None or not is_mutable_default(param.default, model.qn):
+            if param.default is None or not is_mutable_value(param.default, model.qn):
                 continue
             name = param.name.value
             if name in rebound:
