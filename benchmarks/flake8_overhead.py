@@ -22,10 +22,6 @@ import time
 HIDE_PLUGIN = r"""
 import sys
 import flake8.plugins.finder as finder
-original = finder._flake8_plugins
-def without_lam(eps, name, version):
-    for plugin in original(eps, name, version):
-        yield plugin
 def find(*args, **kwargs):
     for plugin in original_find(*args, **kwargs):
         if plugin.package != "flake8-lambda-state":
@@ -40,8 +36,8 @@ sys.exit(main(sys.argv[1:]))
 def python_files(root, limit):
     files = []
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in ("test", "tests", "site-packages",
-                                                       "__pycache__", "idlelib"))
+        skipped = ("test", "tests", "site-packages", "__pycache__", "idlelib")
+        dirs[:] = sorted(d for d in dirs if d not in skipped)
         files.extend(os.path.join(folder, n) for n in sorted(names) if n.endswith(".py"))
     return files[:limit] if limit else files
 

@@ -32,3 +32,11 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_command():
     test_command = commands[1].split("&&")[-1].strip()
     ci = (ROOT / ".ci" / "run").read_text()
     assert test_command in ci.replace("python3 -m pytest", "pytest")
+
+
+def test_the_project_passes_its_own_flake8_configuration():
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "flake8", "flake8_lambda_state", "tests", "benchmarks"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -41,9 +41,6 @@ class Facts:
     withs: List[cst.With] = field(default_factory=list)
     awaited: List[cst.BaseExpression] = field(default_factory=list)
 
-    def call_sites_by_node(self) -> Dict[int, CallSite]:
-        return {id(site.node): site for site in self.calls}
-
 
 def _unpack(target, value, op, guards, statement, out):
     if isinstance(target, (cst.Tuple, cst.List)):

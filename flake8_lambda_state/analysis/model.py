@@ -2,7 +2,7 @@
 and every autofix."""
 from dataclasses import dataclass
 from functools import cached_property
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
@@ -66,9 +66,6 @@ class ModuleModel:
     def hot(self) -> List[Tuple[Unit, Reach]]:
         return [(u, self.reach.hot[id(u)]) for u in self.symbols.all_units()
                 if id(u) in self.reach.hot]
-
-    def handler_for(self, unit: Unit) -> Optional[Handler]:
-        return next((h for h in self.handlers if h.unit is unit), None)
 
 
 def parse_source(source: str) -> cst.Module:

@@ -49,10 +49,6 @@ def node_text(node: cst.CSTNode) -> str:
     return _EMPTY_MODULE.code_for_node(node)
 
 
-def attr_name(expr: cst.BaseExpression) -> Optional[str]:
-    return expr.attr.value if isinstance(expr, cst.Attribute) else None
-
-
 class QualifiedNames:
     """Resolves expressions to the imported or builtin names they denote.
 
@@ -84,6 +80,3 @@ class QualifiedNames:
     def matches(self, expr: cst.CSTNode, *candidates: str) -> bool:
         names = self.of(expr)
         return any(name in names for name in candidates)
-
-    def scope_of(self, node: cst.CSTNode):
-        return self._scopes.get(node)

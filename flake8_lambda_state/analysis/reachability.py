@@ -116,8 +116,5 @@ class Reachability:
     def reach(self, unit: Unit) -> Optional[Reach]:
         return self.reached.get(id(unit))
 
-    def hot_reach(self, unit: Unit) -> Optional[Reach]:
-        return self.hot.get(id(unit))
-
     def reachable_units(self) -> List[Unit]:
         return [u for u in self.symbols.all_units() if id(u) in self.reached]

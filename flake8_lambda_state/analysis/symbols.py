@@ -92,12 +92,6 @@ class Symbols:
                 return root.value
         return None
 
-    def is_module_state(self, expr: cst.BaseExpression) -> bool:
-        """True when `expr` (a name, or an attribute/subscript chain on one)
-        is rooted in a module-level variable or class."""
-        root = root_name(expr)
-        return root is not None and self.kind(root) in (STATE, CLASS)
-
     def binding_is_constant(self, name: str) -> bool:
         """Bound once at module level and never rebound by a function."""
         return len(self.module_values.get(name, ())) == 1 and name not in self.rebound_in_functions

@@ -94,6 +94,7 @@ def check(model) -> Iterator[Finding]:
                 yield Finding(
                     "LAM204", write.node,
                     f"{code_of(write.node)} overrides the Lambda runtime's reserved "
-                    f"{', '.join(reserved) if len(reserved) <= 3 else 'variables'} {location}; the runtime and the AWS SDKs rely on "
-                    f"these values; use a variable of your own or pass the value to the client",
+                    f"{', '.join(reserved) if len(reserved) <= 3 else 'variables'} {location}; "
+                    f"the runtime and the AWS SDKs rely on these values; use a variable of "
+                    f"your own or pass the value to the client",
                     reach)

@@ -8,6 +8,7 @@ from ..analysis.names import dotted, node_text, root_name
 from ..analysis.state_writes import MUTATORS, is_mutable_value
 from .base import Finding, where
 
+
 def _mutation_of(param: str, unit, flow) -> Optional[int]:
     """None when `param` is never mutated or returned; else the request level
     of what is stored into it (0 when nothing from the request)."""

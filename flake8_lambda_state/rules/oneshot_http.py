@@ -4,10 +4,10 @@ from typing import Iterator
 
 from .base import Finding, code_of, per_invocation_calls, where
 
-ONE_SHOT = {f"requests.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options",
-                                       "request")} | \
-    {f"httpx.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options",
-                            "request", "stream")} | {"urllib.request.urlopen"}
+_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+ONE_SHOT = ({f"requests.{verb}" for verb in _VERBS}
+            | {f"httpx.{verb}" for verb in _VERBS + ("stream",)}
+            | {"urllib.request.urlopen"})
 
 
 def check(model) -> Iterator[Finding]:

@@ -36,4 +36,3 @@ def run_rules(model, codes: Optional[Iterable[str]] = None) -> List[Finding]:
             finding.end_line, finding.end_col = end.line, end.column
             findings.setdefault((finding.code, finding.line), finding)
     return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
-
