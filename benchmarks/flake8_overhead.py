@@ -4,21 +4,27 @@
 
 PATH defaults to this interpreter's standard library. Runs flake8 (serial)
 over the same files with and without the LAM plugin, alternating, and prints
-the median CPU times (user + system of the flake8 process) and their ratio. A second table times the plugin's
-own stages in-process on the files that pass its prefilter.
+the median CPU times (user + system of the flake8 process) and their ratio.
+A second line times the plugin's own stages in-process on the files that
+pass its prefilter. With --callgrind, each run is counted in instructions by
+valgrind instead: slow, but the same count every time on a noisy machine.
 
 Without the plugin means: flake8 started with its plugin finder patched to
 skip this distribution (the only way to hide an installed plugin)."""
 import argparse
 import ast
 import os
+import re
 import resource
 import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 
+FLAKE8_ARGS = ["--isolated", "--jobs=1", "--exit-zero", "--select=E,F,W,C90,LAM",
+               "--output-file", os.devnull]
 HIDE_PLUGIN = r"""
 import sys
 import flake8.plugins.finder as finder
@@ -42,10 +48,18 @@ def python_files(root, limit):
     return files[:limit] if limit else files
 
 
-def run_flake8(files, with_plugin):
-    cmd = [sys.executable, "-m", "flake8"] if with_plugin else [sys.executable, "-c", HIDE_PLUGIN]
-    cmd += ["--isolated", "--jobs=1", "--exit-zero", "--select=E,F,W,C90,LAM", "--output-file",
-            os.devnull] + files
+def run_flake8(files, with_plugin, callgrind=False):
+    python = os.path.realpath(sys.executable)   # not a pyenv shim: valgrind must see python
+    cmd = [python, "-m", "flake8"] if with_plugin else [python, "-c", HIDE_PLUGIN]
+    if callgrind:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "callgrind.out")
+            proc = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+                                  + cmd + FLAKE8_ARGS + files, capture_output=True, text=True,
+                                  check=True)
+        match = re.search(r"Collected : (\d+)", proc.stderr)
+        return int(match.group(1))
+    cmd += FLAKE8_ARGS + files
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -91,6 +105,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--limit", type=int, default=0, help="first N files only")
     parser.add_argument("--exclude", action="append", default=[], help="skip files ending so")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions with valgrind instead of timing (use --limit)")
     args = parser.parse_args()
     files = [f for f in python_files(args.path, args.limit)
              if not any(f.endswith(e) for e in args.exclude)]
@@ -99,6 +115,12 @@ def main():
         with open(path, "rb") as fh:
             lines += sum(1 for _ in fh)
     print(f"corpus: {args.path}: {len(files)} files, {lines} lines")
+    if args.callgrind:
+        without = run_flake8(files, with_plugin=False, callgrind=True)
+        with_ = run_flake8(files, with_plugin=True, callgrind=True)
+        print(f"instructions without LAM: {without:,}\ninstructions with LAM:    {with_:,}\n"
+              f"ratio with/without: {with_ / without:.4f}")
+        return
     with_times, without_times = [], []
     for _ in range(args.repeat):
         without_times.append(run_flake8(files, with_plugin=False))
