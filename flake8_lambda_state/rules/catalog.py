@@ -36,9 +36,10 @@ _RULES = [
         "LAM103", "a reachable function mutates or returns a mutable default argument",
         "the default is one object created at import and shared by every later call",
         "default to None and create the object inside the function",
-        "def collect(key, acc=[]):\n    acc.append(key)\n    return acc\n",
+        "def collect(key, acc=[]):\n    acc.append(key)\n    return acc\n\n"
+        "def handler(event, context):\n    return collect(event[\"key\"])\n",
         "def collect(key, acc=None):\n    if acc is None:\n        acc = []\n    acc.append(key)\n"
-        "    return acc\n",
+        "    return acc\n\ndef handler(event, context):\n    return collect(event[\"key\"])\n",
     ),
     RuleInfo(
         "LAM104", "a module-level cache grows with request-derived keys and is never evicted",
@@ -77,8 +78,10 @@ _RULES = [
         "the runtime and the SDKs read these (region, credentials, trace id); overriding "
         "them breaks signing, tracing or the runtime API",
         "use your own variable name or pass the value to the client (region_name=...)",
-        "os.environ[\"AWS_REGION\"] = \"eu-central-1\"\n",
-        "s3 = boto3.client(\"s3\", region_name=os.environ.get(\"TILES_REGION\", \"eu-central-1\"))\n",
+        "os.environ[\"AWS_REGION\"] = \"eu-central-1\"\ns3 = boto3.client(\"s3\")\n\n"
+        "def handler(event, context):\n    ...\n",
+        "s3 = boto3.client(\"s3\", region_name=os.environ.get(\"TILES_REGION\", \"eu-central-1\"))\n\n"
+        "def handler(event, context):\n    ...\n",
     ),
     RuleInfo(
         "LAM205", "request data is appended to a module-level Powertools Logger's keys",
