@@ -8,6 +8,9 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Dict, List, Optional
 
+from flake8.defaults import NOQA_FILE
+from flake8.violation import Violation
+
 from . import __version__
 from .baseline import key_of, read_baseline, write_baseline
 from .config import load_config
@@ -59,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel processes")
     check.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
     check.add_argument("--write-baseline", metavar="FILE", help="record the findings in FILE")
+    check.add_argument("--disable-noqa", action="store_true",
+                       help="report findings on lines with `# noqa` too (as flake8's option)")
     _add_analysis_options(check)
     check.set_defaults(func=run_check)
 
@@ -98,8 +103,16 @@ def selected_codes(args, config) -> List[str]:
     return [code for code in RULES if code in enabled and code not in ignored]
 
 
+def _suppressed(finding, path: str, lines: List[str]) -> bool:
+    """flake8's own `# noqa` / `# noqa: LAM301` logic, on the finding's line."""
+    physical = lines[finding.line - 1] + "\n" if 0 < finding.line <= len(lines) else ""
+    violation = Violation(finding.code, path, finding.line, finding.col + 1, finding.message,
+                          physical)
+    return violation.is_inline_ignored(disable_noqa=False)
+
+
 def _check_one(job):
-    path, settings, codes, want_keys = job
+    path, settings, codes, want_keys, honour_noqa = job
     try:
         source = read_source(path)
     except (UnicodeDecodeError, SyntaxError) as exc:
@@ -111,8 +124,12 @@ def _check_one(job):
     except Exception as exc:  # contain our own bugs: one file, not the whole run
         return path, [], f"internal error ({type(exc).__name__}: {exc}); please report it", []
     lines = source.splitlines()
+    if honour_noqa and any(NOQA_FILE.match(line) for line in lines):
+        return path, [], None, []   # `# flake8: noqa` skips the file, as in flake8
     records, keys = [], []
     for f in result.findings:
+        if honour_noqa and _suppressed(f, path, lines):
+            continue
         key = key_of(path, f, lines)
         records.append(Record(path, f.line, f.col + 1, f.end_line, f.end_col + 1, f.code,
                               f.message, f.handler, f.call_path, RULES[f.code].fixable,
@@ -148,7 +165,8 @@ def run_check(args) -> int:
             raise SettingsError(f"--baseline: {exc}") from None
     files = list(python_files(args.paths, exclude))
     jobs = _pick(args, config, "jobs") or 1
-    work = [(path, settings, codes, bool(args.baseline or args.write_baseline)) for path in files]
+    work = [(path, settings, codes, bool(args.baseline or args.write_baseline), not args.disable_noqa)
+            for path in files]
     if jobs > 1 and len(files) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             outcomes = list(pool.map(_check_one, work, chunksize=max(1, len(work) // (jobs * 4))))

@@ -178,3 +178,15 @@ def test_module_entry_point(project):
     proc = subprocess.run([sys.executable, "-m", "flake8_lambda_state", "check", "app.py"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "LAM201" in proc.stdout
+
+
+def test_noqa_is_honoured_as_in_flake8(project, capsys):
+    (project / "app.py").write_text(LEAKY.replace('s3 = boto3.client("s3")',
+                                                  's3 = boto3.client("s3")  # noqa: LAM301'))
+    status, out, _ = run(capsys, "check", "app.py")
+    assert out.count(": LAM") == 1 and "LAM201" in out
+    assert run(capsys, "check", "--disable-noqa", "app.py")[1].count(": LAM") == 2
+    (project / "app.py").write_text(LEAKY.replace('_last = event["card"]', '_last = event["card"]  # noqa'))
+    assert run(capsys, "check", "app.py")[1].count(": LAM") == 1
+    (project / "app.py").write_text("# flake8: noqa\n" + LEAKY)
+    assert run(capsys, "check", "app.py")[0] == 0
