@@ -62,7 +62,7 @@ def bound_arguments(call: cst.Call, params: List[cst.Param]) -> Dict[str, Option
 
 class DataFlow:
     def __init__(self, symbols: Symbols, reach: Reachability, handlers: List[Handler],
-                 settings, request_attributes: Dict[str, str], request_imports: Set[str]):
+                 settings, request_attributes: Set[str], request_imports: Set[str]):
         self.symbols = symbols
         self.reach = reach
         self.settings = settings

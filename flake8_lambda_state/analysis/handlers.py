@@ -3,7 +3,7 @@ context) signature, Powertools and Chalice decorators, Powertools resolver
 routes and batch record handlers, Flask/FastAPI routes served through
 Mangum or serverless-wsgi, and handlers named explicitly."""
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -74,8 +74,8 @@ class HandlerFinder:
         self.symbols = symbols
         self.filename = filename
         self.settings = settings
-        self.request_attributes: Dict[str, str] = {}   # "app.current_event" -> kind
-        self.request_imports: set = set()               # e.g. flask.request
+        self.request_attributes: Set[str] = set()   # "app.current_event", "app.current_request"
+        self.request_imports: Set[str] = set()      # e.g. flask.request
         self.explicit = settings.explicit_functions(filename)
 
     def _instance_of(self, receiver: cst.BaseExpression) -> FrozenSet[str]:
@@ -96,16 +96,18 @@ class HandlerFinder:
                       if any("lambda_handler_decorator" in (dotted(_decorator_parts(d)[0]) or "")
                              for d in unit.node.decorators)}
         wsgi_served = any(
-            site.node.func is not None and self.symbols.qn.of(site.node.func) & WSGI_ADAPTERS
+            self.symbols.qn.of(site.node.func) & WSGI_ADAPTERS
             for unit in [self.symbols.init] + list(functions.values())
             for site in unit.facts.calls)
         routes: List[Tuple[Unit, str]] = []  # (unit, receiver name) of resolver routes
         for name, unit in functions.items():
             if name.startswith("test_"):
                 continue
-            reason = self._plain_reason(unit) or self._decorator_reason(unit, middleware)
+            reason = self._plain_reason(unit)
+            kind = LAMBDA
+            if not reason:
+                reason, kind = self._decorator_reason(unit, middleware)
             if reason:
-                kind = ROUTE if reason.startswith("Chalice") or reason.startswith("web") else LAMBDA
                 found[name] = Handler(unit, kind, reason)
                 continue
             receiver = self._resolver_route(unit)
@@ -120,7 +122,7 @@ class HandlerFinder:
             if dispatchers or self._is_router(receiver):
                 found[unit.name] = Handler(unit, ROUTE, f"route of Powertools resolver '{receiver}'",
                                            dispatchers)
-                self.request_attributes[f"{receiver}.current_event"] = "resolver"
+                self.request_attributes.add(f"{receiver}.current_event")
         # Batch record handlers.
         for handler in list(found.values()):
             for record_fn in self._record_handlers(handler.unit):
@@ -141,7 +143,8 @@ class HandlerFinder:
             return "takes (event, context)"
         return None
 
-    def _decorator_reason(self, unit: Unit, middleware) -> Optional[str]:
+    def _decorator_reason(self, unit: Unit, middleware) -> Tuple[Optional[str], str]:
+        """(why it is a handler, its kind) from its decorators, or (None, '')."""
         for dec in unit.node.decorators:
             func, _call = _decorator_parts(dec)
             last = func.attr.value if isinstance(func, cst.Attribute) else (
@@ -149,20 +152,20 @@ class HandlerFinder:
             if last is None:
                 continue
             if isinstance(func, cst.Name) and func.value in middleware:
-                return f"decorated with Powertools middleware '{func.value}'"
+                return f"decorated with Powertools middleware '{func.value}'", LAMBDA
             if last in POWERTOOLS_DECORATORS:
                 origin = self.symbols.qn.of(func)
                 if isinstance(func, cst.Attribute):
                     origin = origin | self._instance_of(func.value)
                 if _from_powertools(origin):
-                    return f"decorated with Powertools '{last}'"
+                    return f"decorated with Powertools '{last}'", LAMBDA
             if isinstance(func, cst.Attribute) and self._is_chalice(func.value):
                 if last == "route":
-                    self.request_attributes[f"{dotted(func.value)}.current_request"] = "chalice"
-                    return "Chalice route"
+                    self.request_attributes.add(f"{dotted(func.value)}.current_request")
+                    return "Chalice route", ROUTE
                 if last in ("lambda_function", "schedule") or last.startswith("on_"):
-                    return f"Chalice {last} function"
-        return None
+                    return f"Chalice {last} function", ROUTE
+        return None, ""
 
     def _is_chalice(self, receiver) -> bool:
         return bool(self._instance_of(receiver) & CHALICE_CLASSES)
