@@ -410,3 +410,21 @@ def test_class_attribute_shadowed_per_instance_is_not_shared():
         Repo().remember(event["id"])
     '''
     assert codes(src) == []
+
+
+def test_class_attribute_is_not_confused_with_a_module_global_of_the_same_name():
+    src = '''
+    import boto3
+
+    class Config:
+        client = None
+
+    client = None
+
+    def handler(event, context):
+        global client
+        if client is None:
+            client = boto3.client("s3")
+        return client
+    '''
+    assert codes(src) == []

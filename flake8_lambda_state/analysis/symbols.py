@@ -33,7 +33,8 @@ class Symbols:
         self._kinds: Dict[int, str] = {}
         self.module_values: Dict[str, List[cst.BaseExpression]] = {}
         for store in init.facts.stores:
-            if isinstance(store.target, cst.Name) and store.value is not None and store.op != "del":
+            if isinstance(store.target, cst.Name) and store.value is not None and store.op != "del" \
+                    and isinstance(scopes.get(store.target), GlobalScope):  # not class bodies
                 self.module_values.setdefault(store.target.value, []).append(store.value)
         self.rebound_in_functions = set()
         self.global_values: Dict[str, List[cst.BaseExpression]] = {}  # bound under `global`
