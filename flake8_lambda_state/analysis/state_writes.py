@@ -38,10 +38,6 @@ class StateWrite:
     method: Optional[str] = None
     op: str = "assign"
 
-    @property
-    def root(self) -> str:
-        return self.container.split(".", 1)[0].split("[", 1)[0]
-
 
 class StateWrites:
     def __init__(self, model):
