@@ -119,13 +119,13 @@ def _check_one(job):
         return path, [], f"not UTF-8 text: {exc}", []
     except OSError as exc:
         return path, [], f"cannot read: {exc}", []
+    lines = source.splitlines()
+    if honour_noqa and any(NOQA_FILE.match(line) for line in lines):
+        return path, [], None, []   # `# flake8: noqa` skips the file, as in flake8
     try:
         result = lint_source(source, path, settings, codes=codes)
     except Exception as exc:  # contain our own bugs: one file, not the whole run
         return path, [], f"internal error ({type(exc).__name__}: {exc}); please report it", []
-    lines = source.splitlines()
-    if honour_noqa and any(NOQA_FILE.match(line) for line in lines):
-        return path, [], None, []   # `# flake8: noqa` skips the file, as in flake8
     records, keys = [], []
     for f in result.findings:
         if honour_noqa and _suppressed(f, path, lines):

@@ -12,7 +12,6 @@ class FileResult:
     path: str
     findings: list = field(default_factory=list)
     skipped: Optional[str] = None     # why the file was not analysed
-    source: str = ""
 
 
 def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = None,
@@ -20,7 +19,7 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     """Findings for one module. Files that cannot hold a handler cost one
     `ast` walk; files the analysis cannot handle come back `skipped` with the
     reason, never as an exception (except for bugs, which callers contain)."""
-    result = FileResult(filename, source=source)
+    result = FileResult(filename)
     if tree is None:
         if not source.strip():
             return result

@@ -21,8 +21,7 @@ class Settings:
     explicit_handlers: Tuple[Tuple[str, str], ...] = ()
     sensitive_names: str = DEFAULT_SENSITIVE_NAMES
     extra_client_factories: FrozenSet[str] = frozenset()
-    templates: Tuple[str, ...] = ()          # --lambda-templates
-    discover_templates: bool = True          # walk up from each file for templates
+    templates: Tuple[str, ...] = ()          # --lambda-templates (others are found by walking up)
     _sensitive_re: Optional[Pattern] = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
@@ -45,9 +44,7 @@ class Settings:
         from .templates import template_handlers
         names = {function for module, function in self.explicit_handlers
                  if module_matches(filename, module)}
-        if self.templates or self.discover_templates:
-            names |= template_handlers(filename, self.templates, self.discover_templates)
-        return frozenset(names)
+        return frozenset(names | template_handlers(filename, self.templates))
 
     def is_sensitive_name(self, name: str) -> bool:
         """True when a whole word run of `name` matches the sensitive pattern.
@@ -93,12 +90,11 @@ def parse_explicit_handlers(value) -> Tuple[Tuple[str, str], ...]:
 
 
 def build_settings(handler_names=None, handlers=None, sensitive_names=None,
-                   client_factories=None, templates=None, discover_templates=True) -> Settings:
+                   client_factories=None, templates=None) -> Settings:
     return Settings(
         handler_names=split_list(handler_names) or DEFAULT_HANDLER_NAMES,
         explicit_handlers=parse_explicit_handlers(handlers),
         sensitive_names=sensitive_names or DEFAULT_SENSITIVE_NAMES,
         extra_client_factories=frozenset(split_list(client_factories)),
         templates=split_list(templates),
-        discover_templates=discover_templates,
     )

@@ -134,12 +134,12 @@ def _templates_above(directory: str) -> Tuple[str, ...]:
     return tuple(found) + _templates_above(parent)
 
 
-def template_handlers(filename: str, explicit: Iterable[str] = (),
-                      discover: bool = True) -> FrozenSet[str]:
-    """Function names the templates declare as handlers in `filename`."""
+def template_handlers(filename: str, explicit: Iterable[str] = ()) -> FrozenSet[str]:
+    """Function names the templates declare as handlers in `filename`: those
+    named explicitly and those found by walking up from the file."""
     path = os.path.abspath(filename)
     templates = list(explicit)
-    if discover and os.path.isfile(path):
+    if os.path.isfile(path):
         templates += _templates_above(os.path.dirname(path))
     names = set()
     for template in templates:

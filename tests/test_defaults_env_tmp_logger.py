@@ -264,3 +264,15 @@ def other_handler(event, context):
     _reset()
 '''
     assert codes(src) == [(15, "LAM205")]
+
+
+def test_names_bound_to_each_other_do_not_loop():
+    src = '''
+    def handler(event, context):
+        a = "/tmp/x"
+        b = a
+        a = b
+        with open(a, "w") as fh:
+            fh.write(event["body"])
+    '''
+    assert codes(src) == [(6, "LAM203")]

@@ -39,27 +39,6 @@ CONSTANT_METHODS = {
 CONSTANT_NAMES = {"True", "False", "None", "__file__", "__name__", "__package__"}
 
 
-def bound_arguments(call: cst.Call, params: List[cst.Param]) -> Dict[str, Optional[cst.BaseExpression]]:
-    """Map parameter names to the argument expressions of `call`.
-    A `*args`/`**kwargs` argument maps to every parameter it may fill."""
-    out: Dict[str, Optional[cst.BaseExpression]] = {}
-    names = [p.name.value for p in params]
-    position = 0
-    star: Optional[cst.BaseExpression] = None
-    for arg in call.args:
-        if arg.star in ("*", "**"):
-            star = arg.value
-        elif arg.keyword is not None:
-            out[arg.keyword.value] = arg.value
-        elif position < len(names):
-            out[names[position]] = arg.value
-            position += 1
-    if star is not None:
-        for name in names:
-            out.setdefault(name, star)
-    return out
-
-
 class DataFlow:
     def __init__(self, symbols: Symbols, reach: Reachability, handlers: List[Handler],
                  settings, request_attributes: Set[str], request_imports: Set[str]):
@@ -96,13 +75,9 @@ class DataFlow:
                 self._solve_locals(unit)
 
     def _push_arguments(self, call: cst.Call, target: CallTarget, caller: Unit) -> bool:
-        params = target.unit.positional()
-        if target.bound:
-            params = params[1:]
-        params = params + list(target.unit.node.params.kwonly_params)
         levels = self.param_level.setdefault(id(target.unit), {})
         changed = False
-        for name, arg in bound_arguments(call, params).items():
+        for name, arg in target.arguments(call).items():
             value = self.level(arg, caller)
             if value > levels.get(name, 0):
                 levels[name] = value
@@ -330,9 +305,7 @@ class DataFlow:
             return False
         default = next((p.default for p in unit.all_params() if p.name.value == name), None)
         for caller, site, target in callers:
-            params = unit.positional()[1:] if target.bound else unit.positional()
-            params = params + list(unit.node.params.kwonly_params)
-            arg = bound_arguments(site.node, params).get(name)
+            arg = target.arguments(site.node).get(name)
             if arg is None:
                 if default is None or not self.is_constant(default, unit):
                     return False

@@ -21,80 +21,74 @@ class TmpPaths:
     def __init__(self, model, unit):
         self.model = model
         self.unit = unit
-        self._seen: Set[int] = set()
 
-    def is_tmp(self, e: Optional[cst.BaseExpression]) -> bool:
-        if e is None or id(e) in self._seen:
-            return False
-        self._seen.add(id(e))
-        try:
-            return self._is_tmp(e)
-        finally:
-            self._seen.discard(id(e))
-
-    def _is_tmp(self, e) -> bool:
-        if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
-            value = getattr(e, "evaluated_value", None) if isinstance(e, cst.SimpleString) else None
-            if isinstance(e, cst.ConcatenatedString):
-                return self.is_tmp(e.left)
-            return isinstance(value, str) and (value == "/tmp" or value.startswith("/tmp/"))
-        if isinstance(e, cst.FormattedString):
-            first = e.parts[0] if e.parts else None
-            if isinstance(first, cst.FormattedStringText):
-                return first.value == "/tmp" or first.value.startswith("/tmp/")
-            return isinstance(first, cst.FormattedStringExpression) and self.is_tmp(first.expression)
-        if isinstance(e, cst.BinaryOperation):
-            return self.is_tmp(e.left)
-        if isinstance(e, cst.Call):
-            names = self.model.qn.of(e.func)
-            if names & TMP_DIR_CALLS:
-                return True
-            if names & {"os.path.join"} or any(n.startswith(PATH_CLASSES) for n in names):
-                return bool(e.args) and self.is_tmp(e.args[0].value)
-            func = e.func
-            if isinstance(func, cst.Attribute) and func.attr.value in ("format", "joinpath", "with_suffix"):
-                return self.is_tmp(func.value)
+    def is_tmp(self, e: Optional[cst.BaseExpression], _depth: int = 0) -> bool:
+        """A path under /tmp (or tempfile's directory); for a name, any value it
+        is bound to."""
+        if e is None or _depth > 8:
             return False
         if isinstance(e, cst.Name):
-            return any(self.is_tmp(v) for v in self.model.symbols.values_of(e, self.unit))
-        return False
+            return any(self.is_tmp(v, _depth + 1) for v in self._values(e))
+        prefix = self.static_prefix(e)
+        return prefix == "/tmp" or prefix.startswith("/tmp/")
 
-    def static_prefix(self, e) -> str:
-        """The constant leading part of a path: '/tmp/work/' of f"/tmp/work/{x}"."""
+    def static_prefix(self, e, _depth: int = 0) -> str:
+        """The constant leading part of a path: '/tmp/work/' of f"/tmp/work/{x}"
+        ('/tmp/' for tempfile's directory, '' when nothing is known)."""
+        if e is None or _depth > 8:
+            return ""
+        deeper = _depth + 1
         if isinstance(e, cst.SimpleString):
             value = e.evaluated_value
             return value if isinstance(value, str) else ""
-        if isinstance(e, cst.FormattedString) and e.parts and \
-                isinstance(e.parts[0], cst.FormattedStringText):
-            return e.parts[0].value
+        if isinstance(e, cst.ConcatenatedString):
+            return self.static_prefix(e.left, deeper)
+        if isinstance(e, cst.FormattedString) and e.parts:
+            first = e.parts[0]
+            if isinstance(first, cst.FormattedStringText):
+                return first.value
+            return self.static_prefix(first.expression, deeper)
         if isinstance(e, cst.BinaryOperation):
-            return self.static_prefix(e.left)
-        if isinstance(e, cst.Call) and e.args and (
-                self.model.qn.of(e.func) & {"os.path.join"}
-                or any(n.startswith(PATH_CLASSES) for n in self.model.qn.of(e.func))):
-            first = self.static_prefix(e.args[0].value)
-            return first.rstrip("/") + "/" if first else ""
+            return self.static_prefix(e.left, deeper)
+        if isinstance(e, cst.Call):
+            names = self.model.qn.of(e.func)
+            if names & TMP_DIR_CALLS:
+                return "/tmp/"
+            if e.args and (names & {"os.path.join"} or any(n.startswith(PATH_CLASSES) for n in names)):
+                first = self.static_prefix(e.args[0].value, deeper)
+                return first.rstrip("/") + "/" if first else ""
+            func = e.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("format", "joinpath", "with_suffix"):
+                return self.static_prefix(func.value, deeper)
+            return ""
         if isinstance(e, cst.Name):
-            values = self.model.symbols.values_of(e, self.unit)
-            return self.static_prefix(values[0]) if len(values) == 1 else ""
+            values = self._values(e)
+            return self.static_prefix(values[0], deeper) if len(values) == 1 else ""
         return ""
 
-    def names_of(self, e) -> Set[str]:
+    def _values(self, name: cst.Name):
+        return self.model.symbols.values_of(name, self.unit)
+
+    def names_of(self, e, _seen: Optional[Set[int]] = None) -> Set[str]:
         """Texts a removal may use for this path or a /tmp folder above it."""
+        seen = set() if _seen is None else _seen
+        if id(e) in seen:
+            return set()
+        seen.add(id(e))
         out = {node_text(e)}
         if isinstance(e, cst.Name):
-            for value in self.model.symbols.values_of(e, self.unit):
-                out |= self.names_of(value)
+            for value in self._values(e):
+                out |= self.names_of(value, seen)
         elif isinstance(e, cst.Call):
             for arg in e.args[:1]:
                 if self.is_tmp(arg.value):
-                    out |= self.names_of(arg.value)
+                    out |= self.names_of(arg.value, seen)
         elif isinstance(e, cst.BinaryOperation) and self.is_tmp(e.left):
-            out |= self.names_of(e.left)
+            out |= self.names_of(e.left, seen)
         elif isinstance(e, cst.FormattedString):
             for part in e.parts[:1]:
                 if isinstance(part, cst.FormattedStringExpression):
-                    out |= self.names_of(part.expression)
+                    out |= self.names_of(part.expression, seen)
         return out
 
 

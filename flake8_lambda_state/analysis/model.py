@@ -54,11 +54,6 @@ class ModuleModel:
     def qn(self) -> QualifiedNames:
         return self.symbols.qn
 
-    def position(self, node: cst.CSTNode) -> Tuple[int, int]:
-        """1-based line, 0-based column of a node's first character."""
-        start = self.positions[node].start
-        return start.line, start.column
-
     def reachable(self) -> List[Tuple[Unit, Reach]]:
         return [(u, self.reach.reached[id(u)]) for u in self.symbols.all_units()
                 if id(u) in self.reach.reached]

@@ -76,7 +76,3 @@ class QualifiedNames:
                 result = frozenset(q.name for q in names if q.source in _EXTERNAL)
         self._cache[key] = result
         return result
-
-    def matches(self, expr: cst.CSTNode, *candidates: str) -> bool:
-        names = self.of(expr)
-        return any(name in names for name in candidates)

@@ -9,7 +9,6 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from .facts import Store
-from .dataflow import bound_arguments
 from .names import dotted, node_text, root_name
 from .reachability import Reach, is_memo_guarded
 from .symbols import CLASS, LOCAL, STATE
@@ -90,9 +89,7 @@ class StateWrites:
         for caller, site, target in self.model.reach.callers.get(id(unit), ()):
             if self.model.reach.reach(caller) is None:
                 continue
-            positional = unit.positional()[1:] if target.bound else unit.positional()
-            arg = bound_arguments(site.node, positional + list(unit.node.params.kwonly_params)
-                                  ).get(root.value)
+            arg = target.arguments(site.node).get(root.value)
             if arg is not None:
                 found = self._state_name(arg, caller, depth + 1)
                 if found:
@@ -105,17 +102,8 @@ class StateWrites:
         info = self.model.symbols.classes.get(class_name or "")
         if info is None:
             return False
-        body = info.node.body.body if isinstance(info.node.body, cst.IndentedBlock) else ()
-        mutable = False
-        for stmt in body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
-                        targets = [t.target for t in small.targets] if isinstance(
-                            small, cst.Assign) else [small.target]
-                        if any(isinstance(t, cst.Name) and t.value == attr for t in targets):
-                            mutable = is_mutable_value(small.value, self.model.qn)
-        if not mutable:
+        value = info.attributes.get(attr)
+        if value is None or not is_mutable_value(value, self.model.qn):
             return False
         for method in info.methods.values():
             for store in method.facts.stores:

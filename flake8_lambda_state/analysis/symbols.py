@@ -14,11 +14,37 @@ LOCAL, STATE, IMPORT, FUNCTION, CLASS, BUILTIN = (
     "local", "state", "import", "function", "class", "builtin")
 
 
+def bound_arguments(call: cst.Call, params: List[cst.Param]) -> Dict[str, Optional[cst.BaseExpression]]:
+    """Map parameter names to the argument expressions of `call`.
+    A `*args`/`**kwargs` argument maps to every parameter it may fill."""
+    out: Dict[str, Optional[cst.BaseExpression]] = {}
+    names = [p.name.value for p in params]
+    position = 0
+    star: Optional[cst.BaseExpression] = None
+    for arg in call.args:
+        if arg.star in ("*", "**"):
+            star = arg.value
+        elif arg.keyword is not None:
+            out[arg.keyword.value] = arg.value
+        elif position < len(names):
+            out[names[position]] = arg.value
+            position += 1
+    if star is not None:
+        for name in names:
+            out.setdefault(name, star)
+    return out
+
+
 @dataclass(frozen=True)
 class CallTarget:
     unit: Unit
     bound: bool            # the first parameter is the receiver (self/cls)
     via_instance: bool     # the receiver is a module-level instance
+
+    def arguments(self, call: cst.Call) -> Dict[str, Optional[cst.BaseExpression]]:
+        """The call's argument for each parameter of the target it fills."""
+        params = self.unit.positional()[1:] if self.bound else self.unit.positional()
+        return bound_arguments(call, params + list(self.unit.node.params.kwonly_params))
 
 
 class Symbols:

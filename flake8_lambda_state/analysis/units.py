@@ -67,6 +67,7 @@ class ClassInfo:
     node: cst.ClassDef
     methods: Dict[str, Unit] = field(default_factory=dict)
     base_names: List[str] = field(default_factory=list)
+    attributes: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # `cache = {}`
 
 
 def _decorator_names(fn: cst.FunctionDef, qn) -> List[str]:
@@ -115,6 +116,15 @@ def collect_units(module: cst.Module, qn):
                              base_names=[dotted(b.value) for b in stmt.bases if dotted(b.value)])
             body = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
             for item in body:
+                if isinstance(item, cst.SimpleStatementLine):
+                    for small in item.body:
+                        if isinstance(small, cst.Assign):
+                            for target in small.targets:
+                                if isinstance(target.target, cst.Name):
+                                    info.attributes[target.target.value] = small.value
+                        elif isinstance(small, cst.AnnAssign) and small.value is not None \
+                                and isinstance(small.target, cst.Name):
+                            info.attributes[small.target.value] = small.value
                 if not isinstance(item, cst.FunctionDef):
                     continue
                 decorators = _decorator_names(item, qn)

@@ -34,14 +34,10 @@ def _module_client(model, expr, unit, _depth=0):
             return None
         getter = target.unit
         for value in getter.facts.returns:
-            if getter.memoized:
-                factories = model.clients.built_by(value, getter)
-                if factories:
-                    return sorted(factories)[0]
-            if isinstance(value, cst.Name) and symbols.kind(value) == STATE:
-                factories = model.clients.built_by(value, getter)
-                if factories:
-                    return sorted(factories)[0]
+            shared = getter.memoized or (isinstance(value, cst.Name) and symbols.kind(value) == STATE)
+            factories = model.clients.built_by(value, getter) if shared else ()
+            if factories:
+                return sorted(factories)[0]
     return None
 
 

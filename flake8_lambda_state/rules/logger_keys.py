@@ -16,9 +16,9 @@ def _is_module_logger(model, expr) -> bool:
         and bool(model.symbols.built_by(expr) & LOGGER_CLASSES)
 
 
-def _removes_keys(unit) -> bool:
-    return any(isinstance(site.node.func, cst.Attribute) and site.node.func.attr.value
-               in ("remove_keys", "clear_state") for site in unit.facts.calls)
+def _is_key_removal(site) -> bool:
+    func = site.node.func
+    return isinstance(func, cst.Attribute) and func.attr.value in ("remove_keys", "clear_state")
 
 
 def _clears_state(model, entry) -> bool:
@@ -36,11 +36,10 @@ def _clears_state(model, entry) -> bool:
     for site in entry.facts.calls:
         if not site.in_finally:
             continue
-        func = site.node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("remove_keys", "clear_state"):
+        if _is_key_removal(site):
             return True
         target = model.symbols.resolve_call(site.node, entry)
-        if target is not None and _removes_keys(target.unit):
+        if target is not None and any(_is_key_removal(s) for s in target.unit.facts.calls):
             return True
     return False
 

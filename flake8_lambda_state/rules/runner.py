@@ -26,13 +26,12 @@ def run_rules(model, codes: Optional[Iterable[str]] = None) -> List[Finding]:
     findings = {}
     if not model.handlers:
         return []
-    # positions only for what is reported
     for check in CHECKS:
         for finding in check(model):
             if wanted is not None and finding.code not in wanted:
                 continue
-            finding.line, finding.col = model.position(finding.node)
-            end = model.positions[finding.node].end
-            finding.end_line, finding.end_col = end.line, end.column
+            span = model.positions[finding.node]   # positions only for what is reported
+            finding.line, finding.col = span.start.line, span.start.column
+            finding.end_line, finding.end_col = span.end.line, span.end.column
             findings.setdefault((finding.code, finding.line), finding)
     return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))

@@ -5,8 +5,8 @@ from typing import Iterator, List, Set
 
 import libcst as cst
 
-from ..analysis.files import (COPIERS, OPENERS, REMOVERS, WRITE_MODES, TmpPaths, node_text,
-                              open_mode)
+from ..analysis.files import COPIERS, OPENERS, REMOVERS, WRITE_MODES, TmpPaths, open_mode
+from ..analysis.names import node_text
 from .base import Finding, code_of, where
 
 
