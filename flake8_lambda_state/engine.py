@@ -28,12 +28,14 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             result.skipped = f"does not parse: {type(exc).__name__}: {exc}"
             return result
-    if not may_hold_handler(tree, filename, settings):
+    from .project import context_for
+    context = context_for(filename, settings)
+    if not may_hold_handler(tree, filename, settings) and not (context and context.entries):
         return result
     from .analysis import SkippedFile, build_model  # libcst loads only when needed
     from .rules import run_rules
     try:
-        model = build_model(source, filename, settings)
+        model = build_model(source, filename, settings, context)
         result.findings = run_rules(model, codes)
     except SkippedFile as exc:
         result.skipped = str(exc)

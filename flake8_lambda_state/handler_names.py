@@ -5,6 +5,10 @@ import os
 from typing import Sequence
 
 CONTEXT_NAMES = {"context", "ctx", "_context", "lambda_context"}
+# Why a function is a handler, for the two forms that a call from another
+# handler overrides (SPEC Core 2: such a function is that handler's helper).
+PLAIN_NAME = "name matches the handler-name patterns"
+PLAIN_SIGNATURE = "takes (event, context)"
 
 
 def is_test_file(filename: str) -> bool:

@@ -4,13 +4,7 @@ times the cost of `ast.parse`) is skipped entirely."""
 import ast
 
 from .handler_names import CONTEXT_NAMES, is_test_file, name_matches
-
-HANDLER_DECORATOR_NAMES = {
-    "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
-    "event_parser", "idempotent", "batch_processor", "async_batch_processor", "route",
-    "lambda_function", "schedule", "get", "post", "put", "patch", "delete", "head", "options",
-    "resolver", "api_route",
-}
+from .vocabulary import HANDLER_DECORATOR_NAMES
 
 
 def _decorator_name(node: ast.expr) -> str:

@@ -22,6 +22,7 @@ class Settings:
     sensitive_names: str = DEFAULT_SENSITIVE_NAMES
     extra_client_factories: FrozenSet[str] = frozenset()
     templates: Tuple[str, ...] = ()          # --lambda-templates (others are found by walking up)
+    cache_dir: str = ""                      # --lambda-cache-dir ("" = in the project, "off" = none)
     _sensitive_re: Optional[Pattern] = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
@@ -90,11 +91,12 @@ def parse_explicit_handlers(value) -> Tuple[Tuple[str, str], ...]:
 
 
 def build_settings(handler_names=None, handlers=None, sensitive_names=None,
-                   client_factories=None, templates=None) -> Settings:
+                   client_factories=None, templates=None, cache_dir=None) -> Settings:
     return Settings(
         handler_names=split_list(handler_names) or DEFAULT_HANDLER_NAMES,
         explicit_handlers=parse_explicit_handlers(handlers),
         sensitive_names=sensitive_names or DEFAULT_SENSITIVE_NAMES,
         extra_client_factories=frozenset(split_list(client_factories)),
         templates=split_list(templates),
+        cache_dir=cache_dir or "",
     )

@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
+from ..vocabulary import NON_CONTENT_CALLS
 from .handlers import Handler
 from .names import dotted, string_value
 from .reachability import Reachability
@@ -18,11 +19,6 @@ from .symbols import BUILTIN, IMPORT, LOCAL, STATE, CallTarget, Symbols
 from .units import Unit
 
 NONE, REQUEST, SENSITIVE = 0, 1, 2
-# Builtins whose result says nothing of the request's content.
-NON_CONTENT_CALLS = {
-    "builtins.len", "builtins.isinstance", "builtins.issubclass", "builtins.hasattr",
-    "builtins.callable", "builtins.bool", "builtins.id", "builtins.type",
-}
 # Methods that put their arguments into the receiver.
 FILLING_METHODS = {"append", "add", "extend", "insert", "update", "setdefault", "appendleft",
                    "extendleft", "__setitem__", "put", "put_nowait"}
@@ -59,8 +55,10 @@ class DataFlow:
         work = deque()
         for handler in handlers:
             levels = self.param_level.setdefault(id(handler.unit), {})
-            for name in handler.request_params():
-                levels[name] = max(levels.get(name, 0), SENSITIVE if self.sensitive(name) else REQUEST)
+            for name, level in handler.request_levels().items():
+                if level and self.sensitive(name):
+                    level = SENSITIVE
+                levels[name] = max(levels.get(name, 0), level)
             work.append(handler.unit)
         solved = set()
         while work:

@@ -7,30 +7,14 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from ..handler_names import CONTEXT_NAMES, is_test_file, name_matches
+from ..handler_names import (CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE, is_test_file,
+                             name_matches)
+from ..vocabulary import (BATCH_FUNCTIONS, CHALICE_CLASSES, POWERTOOLS_DECORATORS,
+                          RESOLVER_CLASSES, RESOLVER_METHODS, WEB_FRAMEWORK_CLASSES,
+                          WEB_ROUTE_METHODS, WSGI_ADAPTERS)
 from .names import dotted
 from .symbols import Symbols
 from .units import Unit
-
-POWERTOOLS_DECORATORS = {
-    "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
-    "event_parser", "idempotent", "batch_processor", "async_batch_processor",
-}
-RESOLVER_CLASSES = {
-    "APIGatewayRestResolver", "APIGatewayHttpResolver", "ALBResolver",
-    "LambdaFunctionUrlResolver", "VPCLatticeResolver", "VPCLatticeV2Resolver",
-    "AppSyncResolver", "BedrockAgentResolver", "ApiGatewayResolver", "Router",
-}
-RESOLVER_METHODS = {"get", "post", "put", "patch", "delete", "head", "route", "resolver"}
-WEB_FRAMEWORK_CLASSES = {"flask.Flask", "flask.Blueprint", "fastapi.FastAPI",
-                         "fastapi.APIRouter", "fastapi.routing.APIRouter"}
-WEB_ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "route",
-                     "api_route"}
-WSGI_ADAPTERS = {"mangum.Mangum", "serverless_wsgi.handle_request", "awsgi.response",
-                 "apig_wsgi.make_lambda_handler"}
-BATCH_FUNCTIONS = {"process_partial_response", "async_process_partial_response"}
-CHALICE_CLASSES = {"chalice.Chalice", "chalice.app.Chalice", "chalice.Blueprint",
-                   "chalice.app.Blueprint"}
 
 # Handler kinds, and which parameters carry request data.
 LAMBDA = "handler"               # first two positional parameters
@@ -40,14 +24,40 @@ RECORD = "record handler"        # first positional parameter
 
 @dataclass(eq=False)
 class Handler:
+    """A handler of this module, or an entry point: a function of this module
+    that a handler of another module reaches (the project index says with
+    which call path and which parameters carry request data)."""
     unit: Unit
     kind: str
     reason: str
     dispatchers: List[Unit] = field(default_factory=list)  # handlers that call into a route
+    entry: Optional[object] = None        # project.index.Entry for an entry point
+    qualified: str = ""                   # "app.lambda_handler" when the project is known
+    others: int = 0                       # other handlers of the project reaching the same code
 
     @property
     def name(self) -> str:
-        return self.unit.name
+        return self.entry.handler if self.entry is not None else self.unit.name
+
+    @property
+    def sort_key(self) -> str:
+        return self.name if self.entry is not None else (self.qualified or self.unit.name)
+
+    @property
+    def hot(self) -> bool:
+        """Runs on every invocation (an entry point may be reached only
+        through a memoized function or under a memo guard)."""
+        return self.entry.hot if self.entry is not None else not self.unit.memoized
+
+    def start_path(self) -> Tuple[str, ...]:
+        return self.entry.path if self.entry is not None else (self.unit.name,)
+
+    def request_levels(self) -> Dict[str, int]:
+        """Request-data level of each parameter: an entry point's come from its
+        callers in other modules."""
+        if self.entry is not None:
+            return dict(self.entry.params)
+        return {name: 1 for name in self.request_params()}
 
     def request_params(self) -> List[str]:
         if self.kind == ROUTE:
@@ -70,10 +80,11 @@ def _from_powertools(names: FrozenSet[str]) -> bool:
 
 
 class HandlerFinder:
-    def __init__(self, symbols: Symbols, filename: str, settings):
+    def __init__(self, symbols: Symbols, filename: str, settings, context=None):
         self.symbols = symbols
         self.filename = filename
         self.settings = settings
+        self.context = context
         self.request_attributes: Set[str] = set()   # "app.current_event", "app.current_request"
         self.request_imports: Set[str] = set()      # e.g. flask.request
         self.explicit = settings.explicit_functions(filename)
@@ -129,8 +140,32 @@ class HandlerFinder:
                 if record_fn in functions and record_fn not in found:
                     found[record_fn] = Handler(functions[record_fn], RECORD,
                                                "Powertools batch record_handler", [handler.unit])
+        demoted = self.context.demoted if self.context is not None else frozenset()
+        for name in demoted:   # an (event, context) helper another handler calls
+            if name in found and found[name].reason in (PLAIN_NAME, PLAIN_SIGNATURE):
+                del found[name]
         order = {id(u.node): i for i, u in enumerate(functions.values())}
-        return sorted(found.values(), key=lambda h: order[id(h.unit.node)])
+        handlers = sorted(found.values(), key=lambda h: order[id(h.unit.node)])
+        if self.context is not None:
+            module = self.context.module
+            for handler in handlers:
+                handler.qualified = f"{module}.{handler.unit.name}"
+                handler.others = self.context.handler_counts.get(handler.unit.name, 0)
+            handlers += self._entry_points(found)
+        return handlers
+
+    def _entry_points(self, found) -> List[Handler]:
+        """Functions of this module that handlers of other modules reach."""
+        out = []
+        for entry in self.context.entries:
+            cls, _, method = entry.key.partition(".")
+            unit = (self.symbols.classes[cls].methods.get(method) if method and cls in self.symbols.classes
+                    else self.symbols.functions.get(entry.key) if not method else None)
+            if unit is None or (not method and entry.key in found):
+                continue
+            out.append(Handler(unit, entry.handler_kind, f"reached from {entry.handler}",
+                               entry=entry, others=entry.others))
+        return out
 
     # --- individual tests -------------------------------------------------
     def _plain_reason(self, unit: Unit) -> Optional[str]:
@@ -138,9 +173,9 @@ class HandlerFinder:
         if unit.name in self.explicit:
             return "named by --lambda-handlers or an infrastructure template"
         if len(params) >= 2 and name_matches(unit.name, self.settings.handler_names):
-            return "name matches the handler-name patterns"
+            return PLAIN_NAME
         if len(params) >= 2 and params[0] == "event" and params[1] in CONTEXT_NAMES:
-            return "takes (event, context)"
+            return PLAIN_SIGNATURE
         return None
 
     def _decorator_reason(self, unit: Unit, middleware) -> Tuple[Optional[str], str]:

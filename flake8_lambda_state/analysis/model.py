@@ -34,6 +34,12 @@ class ModuleModel:
     handlers: List[Handler]
     reach: Reachability
     flow: DataFlow
+    context: object = None          # project.FileContext, or None for a module on its own
+
+    @property
+    def local_handlers(self) -> List[Handler]:
+        """Handlers defined here (not entry points reached from other modules)."""
+        return [h for h in self.handlers if h.entry is None]
 
     @cached_property
     def positions(self):
@@ -78,21 +84,24 @@ def parse_source(source: str) -> cst.Module:
         raise SkippedFile("expressions nested too deeply to analyse") from None
 
 
-def build_model(source: str, filename: str, settings) -> ModuleModel:
-    """Parse and analyse `source`. Raises SkippedFile for input that cannot be
-    analysed (syntax libcst does not know, deep nesting, size)."""
+def build_model(source: str, filename: str, settings, context=None) -> ModuleModel:
+    """Parse and analyse `source`. `context` is what the project index says of
+    this file (project.FileContext: entry points from other modules, what its
+    imports denote); without one the module is analysed on its own. Raises
+    SkippedFile for input that cannot be analysed (syntax libcst does not
+    know, deep nesting, size)."""
     module = parse_source(source)
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         scopes = wrapper.resolve(ScopeProvider)
         qn = QualifiedNames(scopes)
         functions, classes, init = collect_units(module, qn)
-        symbols = Symbols(module, scopes, qn, functions, classes, init)
-        finder = HandlerFinder(symbols, filename, settings)
+        symbols = Symbols(module, scopes, qn, functions, classes, init, context)
+        finder = HandlerFinder(symbols, filename, settings, context)
         handlers = finder.find()
-        reach = Reachability(symbols, handlers)
+        reach = Reachability(symbols, handlers, context)
         flow = DataFlow(symbols, reach, handlers, settings,
                         finder.request_attributes, finder.request_imports)
     except RecursionError:
         raise SkippedFile("expressions nested too deeply to analyse") from None
-    return ModuleModel(filename, settings, module, wrapper, symbols, handlers, reach, flow)
+    return ModuleModel(filename, settings, module, wrapper, symbols, handlers, reach, flow, context)

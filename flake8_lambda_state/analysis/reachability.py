@@ -19,6 +19,7 @@ from .units import Unit
 class Reach:
     handler: Handler
     path: Tuple[str, ...]
+    others: int = 0          # other handlers of the project that reach the same code
 
     def describe(self) -> str:
         return " -> ".join(self.path)
@@ -65,9 +66,10 @@ def is_memo_guarded(site_guards, unit: Unit, symbols: Symbols) -> bool:
 
 
 class Reachability:
-    def __init__(self, symbols: Symbols, handlers: List[Handler]):
+    def __init__(self, symbols: Symbols, handlers: List[Handler], context=None):
         self.symbols = symbols
-        self.handlers = handlers
+        self.handlers = sorted(handlers, key=lambda h: h.sort_key)   # first by module and name
+        self.context = context
         self.edges: Dict[int, List[Tuple[CallSite, CallTarget]]] = {}
         self.callers: Dict[int, List[Tuple[Unit, CallSite, CallTarget]]] = {}
         for unit in symbols.all_units():
@@ -81,18 +83,45 @@ class Reachability:
         self.reached: Dict[int, Reach] = {}
         self.hot: Dict[int, Reach] = {}
         self.instance_self: set = set()   # units whose `self` is a module-level instance
-        for handler in handlers:
+        self._reached_by: Dict[int, set] = {}
+        self._units = {id(u): u for u in symbols.all_units()}
+        for handler in self.handlers:
             self._walk(handler, self.reached, hot_only=False)
             self._walk(handler, self.hot, hot_only=True)
+        for table in (self.reached, self.hot):
+            for key, reach in table.items():
+                others = self._others(key, reach.handler)
+                if others:
+                    table[key] = Reach(reach.handler, reach.path, others)
+
+    def _others(self, unit_id: int, handler: Handler) -> int:
+        """How many handlers besides the named one reach a unit: the project
+        index's count when there is one, else this module's handlers."""
+        local = len(self._reached_by.get(unit_id, ())) - 1 + sum(
+            h.others for h in self.handlers if id(h) in self._reached_by.get(unit_id, ()))
+        unit = self._units.get(unit_id)
+        project = self.context.reach_counts.get(unit.key, 0) - 1 if (
+            self.context is not None and unit is not None) else 0
+        return max(local, project, 0)
+
+    def _label(self, handler: Handler, unit: Unit) -> str:
+        """Call-path names: module-qualified once the path comes from another module."""
+        if handler.entry is not None and self.context is not None:
+            return f"{self.context.module}.{unit.key}"
+        return unit.key
 
     def _walk(self, handler: Handler, table: Dict[int, Reach], hot_only: bool):
         start = handler.unit
-        if hot_only and start.memoized:
+        if hot_only and not handler.hot:
             return
-        queue = deque([(start, (start.name,), False)])
-        seen = {(id(start), False)}
+        start_path = handler.start_path()
+        self_state = handler.entry is not None and handler.entry.self_state
+        queue = deque([(start, start_path, self_state)])
+        seen = {(id(start), self_state)}
+        if not hot_only:
+            self._reached_by.setdefault(id(start), set()).add(id(handler))
         if id(start) not in table:
-            table[id(start)] = Reach(handler, (start.name,))
+            table[id(start)] = Reach(handler, start_path)
         while queue:
             unit, path, self_is_state = queue.popleft()
             if self_is_state and not hot_only:
@@ -109,7 +138,9 @@ class Reachability:
                 if key in seen:
                     continue
                 seen.add(key)
-                new_path = path + (callee.key,)
+                new_path = path + (self._label(handler, callee),)
+                if not hot_only:
+                    self._reached_by.setdefault(id(callee), set()).add(id(handler))
                 table.setdefault(id(callee), Reach(handler, new_path))
                 queue.append((callee, new_path, callee_self))
 

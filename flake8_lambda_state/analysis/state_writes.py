@@ -11,7 +11,7 @@ import libcst as cst
 from .facts import Store
 from .names import dotted, node_text, root_name
 from .reachability import Reach, is_memo_guarded
-from .symbols import CLASS, LOCAL, STATE
+from .symbols import CLASS, IMPORT, LOCAL, STATE
 from .units import Unit
 
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "add", "pop", "popitem",
@@ -63,6 +63,8 @@ class StateWrites:
         first_attr = _first_attribute(expr, root)
         if root.value in unit.facts.global_names or kind in (STATE, CLASS):
             return name
+        if kind == IMPORT:
+            return name if self._imported_state(root, name) else None
         if kind != LOCAL:
             return None
         if root.value == unit.self_name():
@@ -79,6 +81,24 @@ class StateWrites:
             return class_name + suffix
         passed = self._parameter_alias(root, unit, depth)
         return passed + suffix if passed else None
+
+    def _imported_state(self, root: cst.Name, name: str) -> bool:
+        """Another project module's state: `from store import CACHE`, a class
+        imported from the project, or `config.X` after `import config`
+        (SPEC Core 7)."""
+        target = self.model.symbols.project_import(root)
+        if target is None:
+            return False
+        if target.kind in ("state", "class"):
+            return True
+        return target.kind == "module" and self.model.context.state_of(name) is not None
+
+    def _module_attribute(self, target) -> bool:
+        """`config.TENANT` with `config` a project module: a global of that module."""
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            return False
+        imported = self.model.symbols.project_import(target.value)
+        return imported is not None and imported.kind == "module"
 
     def _parameter_alias(self, root: cst.Name, unit: Unit, depth: int) -> Optional[str]:
         params = [p.name.value for p in unit.all_params()]
@@ -138,6 +158,10 @@ class StateWrites:
             return
         if not isinstance(target, (cst.Subscript, cst.Attribute)):
             return
+        if self._module_attribute(target):      # `config.TENANT = ...` rebinds config's global
+            self.writes.append(StateWrite(target, unit, reach, REBIND, dotted(target), None,
+                                          store.value, store.guards, op=store.op))
+            return
         owner = self._state_name(target.value, unit)   # the object written into
         if owner is None:
             return
@@ -164,6 +188,12 @@ class StateWrites:
         symbols = self.model.symbols
         for value in symbols.module_values.get(container, ()):
             if any(b.startswith(BOUNDED_FACTORIES) for b in symbols.built_by(value)):
+                return True
+        context = self.model.context
+        if context is not None:   # built bounded, or evicted by code in another module
+            ident = context.state_of(container) or (
+                (context.path, container) if container in symbols.module_values else None)
+            if ident is not None and (ident in context.evicted or ident in context.bounded):
                 return True
         return any((w.evicts and w.container == container) or
                    (w.form == REBIND and w.container == container) for w in self.writes)

@@ -49,8 +49,10 @@ class CallTarget:
 
 class Symbols:
     def __init__(self, module: cst.Module, scopes, qn: QualifiedNames,
-                 functions: Dict[str, Unit], classes: Dict[str, ClassInfo], init: Unit):
+                 functions: Dict[str, Unit], classes: Dict[str, ClassInfo], init: Unit,
+                 context=None):
         self.module = module
+        self.context = context        # project.FileContext, or None for a module on its own
         self.scopes = scopes
         self.qn = qn
         self.functions = functions
@@ -105,6 +107,13 @@ class Symbols:
         if all(isinstance(n, cst.ClassDef) for n in nodes):
             return CLASS
         return STATE
+
+    def project_import(self, name: cst.Name):
+        """The project target (module, function, class, module state) an
+        imported name denotes, or None for third-party and unresolved imports."""
+        if self.context is None or self.kind(name) != IMPORT:
+            return None
+        return self.context.imports.get(name.value)
 
     def state_alias(self, name: cst.Name, unit) -> Optional[str]:
         """The module-state name a local is an alias of (`stats = _stats`)."""

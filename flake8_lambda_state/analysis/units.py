@@ -5,13 +5,9 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
+from ..vocabulary import MEMOIZING_DECORATORS
 from .facts import Facts, collect_facts
 from .names import dotted
-
-MEMOIZING_DECORATORS = {
-    "functools.cache", "functools.lru_cache", "cachetools.cached", "cachetools.func.ttl_cache",
-    "cachetools.func.lru_cache", "cachetools.func.lfu_cache",
-}
 
 
 @dataclass(eq=False)

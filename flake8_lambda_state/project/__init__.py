@@ -1,2 +1,97 @@
 """The project: every module under the project root, what each imports,
-and which of its functions the project's handlers reach (SPEC Core 7)."""
+and which of its functions the project's handlers reach (SPEC Core 7).
+
+`project_for(filename, settings)` gives the index of the project a file
+belongs to, built once per process and run (summaries cached on disk)."""
+import hashlib
+import os
+import stat as stat_module
+from typing import Dict, Optional, Tuple
+
+from .cache import SummaryCache, cache_folder, content_hash
+from .index import FileContext, ProjectIndex
+from .root import find_project_root
+from .summary import summarise
+
+_INDEXES: Dict[Tuple[str, object], ProjectIndex] = {}
+MAX_FILES = 20_000
+
+
+def _fingerprint(settings) -> str:
+    """Settings that change what a summary holds (which functions are handlers)."""
+    key = repr((settings.handler_names, settings.explicit_handlers, settings.templates))
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def project_files(root: str):
+    from ..discovery import python_files
+    return python_files([root], [])
+
+
+def build_index(root: Optional[str], settings, files=None) -> ProjectIndex:
+    """Summarise every module of the project (from the cache when unchanged)
+    and solve reachability."""
+    import ast
+    paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
+    cache = SummaryCache(cache_folder(root, settings.cache_dir), root or "", _fingerprint(settings))
+    summaries = {}
+    for path in paths[:MAX_FILES]:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if not stat_module.S_ISREG(info.st_mode):
+            continue
+        rel = os.path.relpath(path, root) if root else path
+        summary = cache.get(rel, info)
+        if summary is None:
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            digest = content_hash(data)
+            summary = cache.get_by_hash(rel, digest, info)
+            if summary is None:
+                try:
+                    tree = ast.parse(data, path)
+                    summary = summarise(tree, path, settings)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    summary = None
+                cache.put(rel, digest, info, summary)
+        if summary is not None:
+            summaries[path] = summary
+    if root:
+        cache.forget_missing({os.path.relpath(p, root) for p in paths})
+    cache.save()
+    return ProjectIndex(root, summaries, settings)
+
+
+def project_for(filename: str, settings) -> Optional[ProjectIndex]:
+    """The index of the project holding `filename` (None for a file that is
+    not on disk, such as flake8's stdin). Outside any project the file is a
+    project of its own."""
+    if not filename or not os.path.isfile(filename):
+        return None
+    path = os.path.abspath(filename)
+    root = find_project_root(path)
+    key = (root or path, settings)
+    index = _INDEXES.get(key)
+    if index is None:
+        index = build_index(root, settings, None if root else [path])
+        _INDEXES[key] = index
+    return index
+
+
+def context_for(filename: str, settings) -> Optional[FileContext]:
+    index = project_for(filename, settings)
+    return index.context(filename) if index is not None else None
+
+
+def forget_indexes():
+    """A new run may see edited files."""
+    _INDEXES.clear()
+
+
+__all__ = ["FileContext", "ProjectIndex", "build_index", "context_for", "find_project_root",
+           "forget_indexes", "project_for"]

@@ -39,6 +39,8 @@ def where(reach: Optional[Reach]) -> str:
     if reach is None:
         return "at module level"
     here = f"in {reach.handler.kind} '{reach.handler.name}'"
+    if reach.others:
+        here += f" (and {reach.others} other handler{'s' if reach.others > 1 else ''})"
     return here if len(reach.path) == 1 else f"{here} via {reach.describe()}"
 
 

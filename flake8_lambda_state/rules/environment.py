@@ -71,8 +71,7 @@ def _names(keys) -> List[str]:
 
 
 def check(model) -> Iterator[Finding]:
-    if not model.handlers:
-        return
+    whole_module = bool(model.local_handlers)   # LAM204 covers all of a handler's module
     units = [model.symbols.init] + model.symbols.all_units()
     flow = model.flow
     for unit in units:
@@ -88,7 +87,7 @@ def check(model) -> Iterator[Finding]:
                     reach)
                 continue
             reserved = sorted(set(write.key_names) & RESERVED)
-            if reserved and not write.setdefault:
+            if reserved and not write.setdefault and (whole_module or reach is not None):
                 location = where(reach) if reach else (
                     "at module level" if unit is model.symbols.init else f"in {unit.key}()")
                 yield Finding(

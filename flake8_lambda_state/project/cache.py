@@ -1,0 +1,101 @@
+"""The on-disk cache of module summaries: one JSON file per project and
+settings, in a folder inside the project (`.lambda-state-cache/`, which
+ignores itself for git). A file whose size and modification time are
+unchanged is not read again; a changed file is re-read and re-summarised
+only when its content hash changed. A folder that cannot be written is no
+error: the run simply does not save its summaries."""
+import hashlib
+import json
+import os
+import tempfile
+from typing import Dict, Optional
+
+from .summary import VERSION
+
+DEFAULT_FOLDER = ".lambda-state-cache"
+ENV_FOLDER = "FLAKE8_LAMBDA_STATE_CACHE_DIR"
+OFF = ("off", "none", "false", "0", "no")
+
+
+def cache_folder(root: Optional[str], option: Optional[str]) -> Optional[str]:
+    """Where the cache lives: the option, else the environment variable,
+    else `.lambda-state-cache` in the project root; None when turned off."""
+    chosen = option or os.environ.get(ENV_FOLDER) or ""
+    if chosen.strip().lower() in OFF:
+        return None
+    if chosen:
+        return os.path.abspath(chosen)
+    return os.path.join(root, DEFAULT_FOLDER) if root else None
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class SummaryCache:
+    def __init__(self, folder: Optional[str], root: str, fingerprint: str):
+        self.folder = folder
+        self.root = root
+        self.file = os.path.join(folder, f"summaries-v{VERSION}-{fingerprint}.json") if folder else None
+        self.entries: Dict[str, dict] = {}
+        self.dirty = False
+        if self.file and os.path.isfile(self.file):
+            try:
+                with open(self.file, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                if isinstance(data, dict) and data.get("root") == root:
+                    self.entries = data.get("files", {})
+            except (OSError, ValueError):
+                self.entries = {}
+
+    def get(self, path: str, stat: os.stat_result) -> Optional[dict]:
+        entry = self.entries.get(path)
+        if entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size:
+            return entry["summary"]
+        return None
+
+    def get_by_hash(self, path: str, digest: str, stat: os.stat_result) -> Optional[dict]:
+        entry = self.entries.get(path)
+        if entry and entry.get("sha") == digest:
+            entry["mtime"], entry["size"] = stat.st_mtime_ns, stat.st_size
+            self.dirty = True
+            return entry["summary"]
+        return None
+
+    def put(self, path: str, digest: str, stat: os.stat_result, summary: Optional[dict]):
+        self.entries[path] = {"mtime": stat.st_mtime_ns, "size": stat.st_size, "sha": digest,
+                              "summary": summary}
+        self.dirty = True
+
+    def forget_missing(self, present):
+        gone = set(self.entries) - set(present)
+        for path in gone:
+            del self.entries[path]
+        self.dirty = self.dirty or bool(gone)
+
+    def save(self):
+        """Write atomically (temporary file, then rename); a read-only or
+        missing folder is skipped silently."""
+        if not (self.file and self.dirty):
+            return
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            ignore = os.path.join(self.folder, ".gitignore")
+            if not os.path.exists(ignore):
+                with open(ignore, "w", encoding="utf-8") as fh:
+                    fh.write("# created by flake8-lambda-state\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".summaries-", suffix=".tmp")
+            try:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump({"root": self.root, "files": self.entries}, fh, separators=(",", ":"))
+                os.replace(tmp, self.file)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+            self.dirty = False
+        except OSError:
+            pass

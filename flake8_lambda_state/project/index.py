@@ -1,0 +1,584 @@
+"""The project index (SPEC Core 2 and 7): every module of the project, what
+its imports resolve to, and the functions the project's handlers reach,
+with the call path, the handlers that reach them, which parameters carry
+request data and whether they run on every invocation.
+
+The libcst analysis of one file asks the index for its `FileContext`: the
+functions of that file that handlers elsewhere reach (its entry points), what
+its imports denote, and which of its handlers are really helpers of another
+handler. Everything here works on module summaries (summary.py), so a file
+is read and summarised once per content, whatever the number of runs."""
+import ast
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+
+from ..handler_names import CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE
+from .summary import RECORD, REQUEST, ROUTE
+
+NONE, REQ, SENSITIVE = 0, 1, 2
+BOUNDED_FACTORIES = ("cachetools.", "collections.deque")
+MAX_NODES = 200_000   # a bound on the walk, far above any real project
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a name denotes in the project: a module, a function or class of a
+    module, a module-level binding (module state), or a method."""
+    kind: str            # module | function | class | state | method
+    path: str
+    name: str = ""       # "", "f", "Cls", "Cls.m", "STATE"
+
+    def display(self, index: "ProjectIndex") -> str:
+        module = index.display_module(self.path)
+        return f"{module}.{self.name}" if self.name else module
+
+
+@dataclass
+class Entry:
+    """A function of a file reached from handlers in other files."""
+    key: str                                   # "save" or "Cls.method"
+    handler: str                               # the first handler, "app.lambda_handler"
+    handler_kind: str
+    others: int                                # how many other handlers reach it
+    path: Tuple[str, ...]                      # module-qualified call path
+    params: Dict[str, int] = field(default_factory=dict)   # request-data level per parameter
+    hot: bool = False                          # runs on every invocation
+    self_state: bool = False                   # `self` is a module-level instance
+    hot_sites: int = 0                         # per-invocation call sites, project-wide
+
+
+@dataclass
+class FileContext:
+    """What the project says about one file."""
+    entries: List[Entry] = field(default_factory=list)
+    demoted: FrozenSet[str] = frozenset()      # (event, context) functions another handler calls
+    imports: Dict[str, Target] = field(default_factory=dict)   # local name -> project target
+    evicted: FrozenSet[Tuple[str, str]] = frozenset()          # (path, name) evicted anywhere
+    bounded: FrozenSet[Tuple[str, str]] = frozenset()          # built by a bounded cache factory
+    handler_counts: Dict[str, int] = field(default_factory=dict)  # local handler -> others reaching
+    reach_counts: Dict[str, int] = field(default_factory=dict)    # function -> handlers reaching it
+    hot_sites: Dict[str, int] = field(default_factory=dict)       # function -> per-invocation callers
+    module: str = ""                                              # dotted name for messages
+    path: str = ""
+    index: Optional["ProjectIndex"] = None
+
+    def state_of(self, dotted_name: str) -> Optional[Tuple[str, str]]:
+        """(path, name) of the module state an imported dotted name denotes
+        (`store.OVERRIDES`, `OVERRIDES` after `from store import OVERRIDES`)."""
+        if self.index is None:
+            return None
+        head, _, rest = dotted_name.partition(".")
+        target = self.imports.get(head)
+        if target is None:
+            return None
+        target = self.index.follow(target, rest.split(".") if rest else [])
+        if target is not None and target.kind == "state":
+            return target.path, target.name
+        return None
+
+
+@dataclass
+class _Node:
+    path: str
+    key: str
+    served: str                                 # "path::Cls" whose methods `self.m()` reaches
+    params: Dict[str, int] = field(default_factory=dict)
+    hot: bool = False
+    self_state: bool = False
+    crossed: bool = False                       # reached through another file
+    # the first call path from each handler that reaches it, keyed (path, function)
+    routes: Dict[Tuple[str, str], Tuple[str, ...]] = field(default_factory=dict)
+    kinds: Dict[Tuple[str, str], str] = field(default_factory=dict)
+
+
+class ProjectIndex:
+    def __init__(self, root: Optional[str], summaries: Dict[str, dict], settings):
+        self.root = root
+        self.summaries = summaries
+        self.settings = settings
+        self.files = set(summaries)
+        self.layer_roots = sorted({d for d in (os.path.dirname(p) for p in self.files)
+                                   for d in _ancestors_named(d, "python", root)})
+        self._module_cache: Dict[Tuple[str, str, int], Optional[str]] = {}
+        self._names: Dict[Tuple[str, str], Optional[Target]] = {}
+        self.nodes: Dict[Tuple[str, str, str], _Node] = {}
+        self.hot_sites: Dict[Tuple[str, str], Set[Tuple[str, int]]] = {}
+        self.evicted: Set[Tuple[str, str]] = set()
+        self.handlers: List[Tuple[str, str, str, str]] = []   # path, function, kind, reason
+        self.demoted: Set[Tuple[str, str]] = set()
+        self._contexts: Dict[str, FileContext] = {}
+        self._solve()
+
+    # --- modules ------------------------------------------------------------
+    def display_module(self, path: str) -> str:
+        """`enrich.crm` for src/enrich/crm.py: the dotted name below the
+        project root, a `src/` folder or a layer's `python/` folder."""
+        base = self.root or os.path.dirname(path)
+        rel = os.path.relpath(path, base).replace(os.sep, "/")
+        parts = rel[:-3].split("/") if rel.endswith(".py") else rel.split("/")
+        for marker in ("python", "src"):
+            if marker in parts[:-1]:
+                parts = parts[len(parts) - parts[::-1].index(marker):]
+        if parts and parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]
+        return ".".join(p for p in parts if p not in ("", ".", ".."))
+
+    def import_roots(self, importer: str) -> List[str]:
+        """Folders a module can be imported from (SPEC Core 7): every ancestor
+        of the importing file up to the root, the root's `src/`, and every
+        layer `python/` folder."""
+        roots = []
+        folder = os.path.dirname(importer)
+        stop = self.root or folder
+        while True:
+            roots.append(folder)
+            if folder == stop or os.path.dirname(folder) == folder or not folder.startswith(stop):
+                break
+            folder = os.path.dirname(folder)
+        if self.root:
+            roots.append(os.path.join(self.root, "src"))
+        roots.extend(self.layer_roots)
+        return roots
+
+    def resolve_module(self, importer: str, module: str, level: int = 0) -> Optional[str]:
+        key = (importer, module, level)
+        if key not in self._module_cache:
+            self._module_cache[key] = self._find_module(importer, module, level)
+        return self._module_cache[key]
+
+    def _find_module(self, importer: str, module: str, level: int) -> Optional[str]:
+        rel = module.replace(".", "/") if module else ""
+        if level:
+            base = os.path.dirname(importer)
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            bases = [base]
+        else:
+            bases = self.import_roots(importer)
+        for base in bases:
+            stem = os.path.join(base, rel) if rel else base
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                candidate = os.path.normpath(candidate)
+                if candidate in self.files and candidate != importer:
+                    return candidate
+            if rel and any(f.startswith(stem + os.sep) for f in self._under(base)):
+                return stem          # a namespace package (a folder without __init__)
+        return None
+
+    def _under(self, base: str) -> Iterable[str]:
+        return (f for f in self.files if f.startswith(base + os.sep))
+
+    # --- names ----------------------------------------------------------------
+    def name_in(self, path: str, name: str, _depth: int = 0) -> Optional[Target]:
+        """What `name` denotes at module level of `path` (following imports
+        and `__init__` re-exports)."""
+        key = (path, name)
+        if key in self._names:
+            return self._names[key]
+        self._names[key] = None       # cycle guard
+        found = self._name_in(path, name, _depth)
+        self._names[key] = found
+        return found
+
+    def _name_in(self, path: str, name: str, depth: int) -> Optional[Target]:
+        if depth > 20:
+            return None
+        if not path.endswith(".py"):     # a namespace package: only submodules
+            return self._module_target(path, name)
+        summary = self.summaries.get(path)
+        if summary is None:
+            return None
+        if name in summary["functions"]:
+            return Target("function", path, name)
+        if name in summary["classes"]:
+            return Target("class", path, name)
+        if name in summary["imports"]:
+            module, symbol, level = summary["imports"][name]
+            if symbol is None:
+                found = self.resolve_module(path, module, level)
+                return Target("module", found) if found else None
+            owner = self.resolve_module(path, module, level)
+            if owner is None:
+                return None
+            return self.name_in(owner, symbol, depth + 1) or self._module_target(owner, symbol)
+        if name in summary["bindings"]:
+            return Target("state", path, name)
+        if os.path.basename(path) == "__init__.py":
+            return self._module_target(os.path.dirname(path), name)
+        return None
+
+    def _module_target(self, package: str, name: str) -> Optional[Target]:
+        folder = package if not package.endswith(".py") else os.path.dirname(package)
+        for candidate in (os.path.join(folder, name + ".py"), os.path.join(folder, name, "__init__.py")):
+            if candidate in self.files:
+                return Target("module", candidate)
+        return None
+
+    def follow(self, target: Optional[Target], attributes: List[str]) -> Optional[Target]:
+        """`target.a.b`: into modules, class methods and instances' classes."""
+        for attr in attributes:
+            if target is None:
+                return None
+            if target.kind == "module":
+                target = self.name_in(target.path, attr)
+            elif target.kind == "class":
+                target = self.method(target.path, target.name, attr)
+            elif target.kind == "state":
+                cls = self.instance_class(target)
+                target = self.method(cls.path, cls.name, attr) if cls else None
+            else:
+                return None
+        return target
+
+    def instance_class(self, state: Target) -> Optional[Target]:
+        """The project class a module-level binding is an instance of."""
+        binding = self.summaries[state.path]["bindings"].get(state.name, {})
+        ctor = binding.get("ctor")
+        if not ctor:
+            return None
+        found = self.expression(state.path, ctor)
+        return found if found is not None and found.kind == "class" else None
+
+    def expression(self, path: str, dotted_name: str, locals_: Optional[dict] = None) -> Optional[Target]:
+        head, *rest = dotted_name.split(".")
+        return self.follow(self.name_in(path, head), rest)
+
+    def method(self, path: str, cls: str, name: str, _seen=None) -> Optional[Target]:
+        """`name` on class `cls` of `path` or its bases, in MRO order."""
+        seen = _seen or set()
+        if (path, cls) in seen:
+            return None
+        seen.add((path, cls))
+        info = self.summaries.get(path, {}).get("classes", {}).get(cls)
+        if info is None:
+            return None
+        if name in info["methods"]:
+            return Target("method", path, f"{cls}.{name}")
+        for base in info["bases"]:
+            owner = self.expression(path, base) if base else None
+            if owner is not None and owner.kind == "class":
+                found = self.method(owner.path, owner.name, name, seen)
+                if found is not None:
+                    return found
+        return None
+
+    def function(self, target: Target) -> Optional[dict]:
+        summary = self.summaries.get(target.path)
+        if summary is None:
+            return None
+        if target.kind == "function":
+            return summary["functions"].get(target.name)
+        if target.kind == "method":
+            cls, _, method = target.name.partition(".")
+            return summary["classes"].get(cls, {}).get("methods", {}).get(method)
+        return None
+
+    # --- calls ----------------------------------------------------------------
+    def resolve_call(self, path: str, key: str, fn: dict, call: dict, served: str):
+        """(target function, bound, self_state, served class) of a call, or None."""
+        ref = call["ref"]
+        head, *rest = ref.split(".")
+        own_class = key.split(".")[0] if "." in key else None
+        self_name = fn["params"][0] if own_class and fn["kind"] in ("method", "classmethod") \
+            and fn["params"] else None
+        if call.get("receiver_ctor") and len(rest) == 0:
+            cls = self.expression(path, call["receiver_ctor"])
+            if cls is not None and cls.kind == "class":
+                found = self.method(cls.path, cls.name, ref.rsplit(".", 1)[-1])
+                return self._bound(found, False, f"{cls.path}::{cls.name}")
+            return None
+        if head == self_name and len(rest) == 1:
+            served_path, _, served_cls = (served or f"{path}::{own_class}").partition("::")
+            found = self.method(served_path, served_cls, rest[0])
+            return self._bound(found, None, served or f"{path}::{own_class}")
+        if head == "super()" and own_class and len(rest) == 1:
+            info = self.summaries[path]["classes"].get(own_class, {})
+            for base in info.get("bases", ()):
+                owner = self.expression(path, base) if base else None
+                if owner is not None and owner.kind == "class":
+                    found = self.method(owner.path, owner.name, rest[0])
+                    if found is not None:
+                        return self._bound(found, None, served)
+            return None
+        if head in fn["ctors"] and len(rest) == 1:
+            cls = self.expression(path, fn["ctors"][head])
+            if cls is not None and cls.kind == "class":
+                found = self.method(cls.path, cls.name, rest[0])
+                return self._bound(found, False, f"{cls.path}::{cls.name}")
+            return None
+        if head in fn["params"] or head in fn["kwonly"] or any(f[0] == head for f in fn["flows"]):
+            return None    # a local we know nothing of
+        target = self.name_in(path, head)
+        self_state = False
+        served_class = ""
+        for attr in rest:
+            if target is None:
+                return None
+            if target.kind == "state":
+                cls = self.instance_class(target)
+                if cls is None:
+                    return None
+                target, self_state = self.method(cls.path, cls.name, attr), True
+                served_class = f"{cls.path}::{cls.name}"
+            elif target.kind == "class":
+                found = self.method(target.path, target.name, attr)
+                if found is None:
+                    return None
+                kind = self.function(found)["kind"]
+                return (found, kind == "classmethod", False, f"{target.path}::{target.name}")
+            else:
+                target = self.follow(target, [attr])
+        if target is None:
+            return None
+        if target.kind == "class":
+            init = self.method(target.path, target.name, "__init__")
+            return (init, True, False, f"{target.path}::{target.name}") if init else None
+        if target.kind == "function":
+            return target, False, False, ""
+        if target.kind == "method":
+            kind = self.function(target)["kind"]
+            return target, kind != "staticmethod", self_state, served_class
+        return None
+
+    def _bound(self, found: Optional[Target], self_state, served: str):
+        if found is None:
+            return None
+        kind = self.function(found)["kind"]
+        return found, kind != "staticmethod", bool(self_state), served
+
+    # --- request data ------------------------------------------------------------
+    def _sensitive(self, name: Optional[str]) -> bool:
+        return bool(name) and self.settings.is_sensitive_name(name)
+
+    def local_levels(self, fn: dict, params: Dict[str, int]) -> Dict[str, int]:
+        levels = dict(params)
+        for _ in range(20):
+            changed = False
+            for target, sources in fn["flows"]:
+                got = self.level(sources, levels)
+                if got and self._sensitive(target):
+                    got = SENSITIVE
+                if got > levels.get(target, 0):
+                    levels[target] = got
+                    changed = True
+            if not changed:
+                break
+        return levels
+
+    def level(self, sources: Optional[list], levels: Dict[str, int]) -> int:
+        best = NONE
+        for name, words in sources or ():
+            got = REQ if name == REQUEST else levels.get(name, NONE)
+            if got and any(self._sensitive(w) for w in words):
+                got = SENSITIVE
+            best = max(best, got)
+        return best
+
+    # --- the walk ------------------------------------------------------------------
+    def _start_levels(self, fn: dict, kind: str) -> Dict[str, int]:
+        if kind == ROUTE:
+            names = fn["params"] + fn["kwonly"]
+        else:
+            names = fn["params"][:1 if kind == RECORD else 2]
+        return {n: SENSITIVE if self._sensitive(n) else REQ for n in names}
+
+    def _solve(self):
+        for path in sorted(self.files):
+            for name, kind, reason in self.summaries[path]["handlers"]:
+                self.handlers.append((path, name, kind, reason))
+        self._walk(self.handlers)
+        demoted = self._find_demoted()
+        if demoted:
+            self.demoted = demoted
+            self.nodes.clear()
+            self.hot_sites.clear()
+            self._walk([h for h in self.handlers if (h[0], h[1]) not in demoted])
+
+    def _find_demoted(self) -> Set[Tuple[str, str]]:
+        """SPEC Core 2: an (event, context) function that another handler calls
+        is reached through that caller, unless nothing calls it."""
+        out = set()
+        for path, name, kind, reason in self.handlers:
+            if reason not in (PLAIN_NAME, PLAIN_SIGNATURE):
+                continue
+            params = self.summaries[path]["functions"][name]["params"]
+            if len(params) < 2 or params[0] != "event" or params[1] not in CONTEXT_NAMES:
+                continue
+            node = self.nodes.get((path, name, ""))
+            if node is None:
+                continue
+            callers = set(node.routes) - {(path, name)}
+            if any((path, name) not in self._reach_of(h) for h in callers):
+                out.add((path, name))
+        return out
+
+    def _reach_of(self, handler: Tuple[str, str]) -> Set[Tuple[str, str]]:
+        return {(n.path, n.key) for n in self.nodes.values() if handler in n.routes}
+
+    def _walk(self, handlers):
+        queue = deque()
+        for path, name, kind, _reason in handlers:
+            fn = self.summaries[path]["functions"][name]
+            node = self._node(path, name, "")
+            ident = (path, name)
+            node.routes.setdefault(ident, (self.handler_name(ident),))
+            node.kinds.setdefault(ident, kind)
+            node.params = _merge(node.params, self._start_levels(fn, kind))
+            node.hot = node.hot or not fn["memoized"]
+            queue.append(node)
+        budget = MAX_NODES
+        while queue and budget:
+            budget -= 1
+            node = queue.popleft()
+            fn = self.function(Target("method" if "." in node.key else "function", node.path, node.key))
+            if fn is None:
+                continue
+            levels = self.local_levels(fn, node.params)
+            for call in fn["calls"]:
+                resolved = self.resolve_call(node.path, node.key, fn, call, node.served)
+                if resolved is None:
+                    continue
+                target, bound, self_state, served = resolved
+                callee_fn = self.function(target)
+                if callee_fn is None:
+                    continue
+                hot = node.hot and call["hot"] and not callee_fn["memoized"]
+                if hot:
+                    self.hot_sites.setdefault((target.path, target.name), set()).add(
+                        (node.path, call["line"]))
+                params = callee_fn["params"][1:] if bound else callee_fn["params"]
+                pushed = {}
+                for i, sources in enumerate(call["args"]):
+                    if sources is None:
+                        break
+                    if i < len(params):
+                        pushed[params[i]] = self.level(sources, levels)
+                for keyword, sources in call["kwargs"].items():
+                    pushed[keyword] = self.level(sources, levels)
+                callee = self._node(target.path, target.name, served if "." in target.name else "")
+                changed = False
+                merged = _merge(callee.params, pushed)
+                if merged != callee.params:
+                    callee.params, changed = merged, True
+                if hot and not callee.hot:
+                    callee.hot, changed = True, True
+                if self_state and not callee.self_state:
+                    callee.self_state, changed = True, True
+                crossed = node.crossed or target.path != node.path
+                if crossed and not callee.crossed:
+                    callee.crossed, changed = True, True
+                for ident, route in node.routes.items():
+                    if ident not in callee.routes:
+                        callee.routes[ident] = route + (target.display(self),)
+                        callee.kinds[ident] = node.kinds[ident]
+                        changed = True
+                if changed:
+                    queue.append(callee)
+            for container in fn["evicts"]:
+                found = self.expression(node.path, container)
+                if found is not None and found.kind == "state":
+                    self.evicted.add((found.path, found.name))
+
+    def _node(self, path: str, key: str, served: str) -> _Node:
+        ident = (path, key, served)
+        node = self.nodes.get(ident)
+        if node is None:
+            node = self.nodes[ident] = _Node(path, key, served)
+        return node
+
+    # --- per file ---------------------------------------------------------------------
+    def handler_name(self, ident: Tuple[str, str]) -> str:
+        return f"{self.display_module(ident[0])}.{ident[1]}"
+
+    def context(self, path: str) -> FileContext:
+        path = os.path.abspath(path)
+        if path in self._contexts:
+            return self._contexts[path]
+        entries: Dict[str, Entry] = {}
+        counts: Dict[str, int] = {}
+        for node in self.nodes.values():
+            if node.path != path:
+                continue
+            if (path, node.key) in node.routes:
+                counts[node.key] = len(node.routes) - 1
+            if not node.crossed:
+                continue
+            first = min(node.routes, key=lambda h: (self.display_module(h[0]), h[1]))
+            entry = entries.get(node.key)
+            if entry is None:
+                entry = entries[node.key] = Entry(
+                    node.key, self.handler_name(first), node.kinds[first], len(node.routes) - 1,
+                    node.routes[first])
+            elif len(node.routes) - 1 > entry.others:
+                entry.others = len(node.routes) - 1
+            entry.params = _merge(entry.params, node.params)
+            entry.hot = entry.hot or node.hot
+            entry.self_state = entry.self_state or node.self_state
+            entry.hot_sites = len(self.hot_sites.get((path, node.key), ()))
+        summary = self.summaries.get(path, {})
+        imports = {}
+        for local in summary.get("imports", {}):
+            target = self.name_in(path, local)
+            if target is not None:
+                imports[local] = target
+        bounded = set()
+        for (owner, name) in {(t.path, t.name) for t in imports.values() if t.kind == "state"} | {
+                (path, n) for n in summary.get("bindings", {})}:
+            built = self.summaries.get(owner, {}).get("bindings", {}).get(name, {}).get("built_by")
+            if built and built.startswith(BOUNDED_FACTORIES):
+                bounded.add((owner, name))
+        reach_counts: Dict[str, int] = {}
+        for node in self.nodes.values():
+            if node.path == path:
+                reach_counts[node.key] = max(reach_counts.get(node.key, 0), len(node.routes))
+        hot_sites = {key: len(sites) for (p, key), sites in self.hot_sites.items() if p == path}
+        context = FileContext(
+            entries=sorted(entries.values(), key=lambda e: e.key),
+            demoted=frozenset(n for p, n in self.demoted if p == path),
+            imports=imports, evicted=frozenset(self.evicted), bounded=frozenset(bounded),
+            handler_counts=counts, reach_counts=reach_counts, hot_sites=hot_sites,
+            module=self.display_module(path), path=path, index=self)
+        self._contexts[path] = context
+        return context
+
+    def needs_analysis(self, path: str) -> bool:
+        path = os.path.abspath(path)
+        return any(n.path == path for n in self.nodes.values()) or bool(
+            self.summaries.get(path, {}).get("handlers"))
+
+    def reached_files(self, handler: Tuple[str, str]) -> List[str]:
+        return sorted({n.path for n in self.nodes.values() if handler in n.routes})
+
+
+def _merge(a: Dict[str, int], b: Dict[str, int]) -> Dict[str, int]:
+    out = dict(a)
+    for key, value in b.items():
+        if value > out.get(key, 0):
+            out[key] = value
+        else:
+            out.setdefault(key, value)
+    return out
+
+
+def _ancestors_named(folder: str, name: str, root: Optional[str]) -> Iterable[str]:
+    """Ancestor folders of `folder` (itself included) named `name`, below `root`."""
+    while folder and (root is None or folder.startswith(root)):
+        if os.path.basename(folder) == name:
+            yield folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+
+
+def parse_file(path: str) -> Optional[ast.Module]:
+    """The module's `ast`, or None when it cannot be read or parsed (the file
+    is then simply not part of the index; its own check reports why)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        return ast.parse(data, path)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None

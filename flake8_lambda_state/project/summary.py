@@ -1,0 +1,618 @@
+"""What the project index needs to know of one module, read from its `ast`
+(cheap: no libcst): imports, module-level bindings, functions and classes
+with their calls, the local flow of values inside each function (for
+request data across modules), memoization, and the module's handlers.
+
+A summary is plain JSON data, so it can be cached on disk keyed by the
+file's content; everything that depends on the rest of the project (what an
+import resolves to, which functions are reached) is decided by the index."""
+import ast
+from typing import Dict, List, Optional, Set
+
+from ..handler_names import (CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE, is_test_file,
+                             name_matches)
+from ..vocabulary import (BATCH_FUNCTIONS, CHALICE_CLASSES, MEMOIZING_DECORATORS,
+                          NON_CONTENT_CALLS, POWERTOOLS_DECORATORS, RESOLVER_CLASSES,
+                          RESOLVER_METHODS, WEB_FRAMEWORK_CLASSES, WEB_ROUTE_METHODS,
+                          WSGI_ADAPTERS)
+
+VERSION = 1
+FILLING_METHODS = {"append", "add", "extend", "insert", "update", "setdefault", "appendleft",
+                   "extendleft", "__setitem__"}
+EVICTING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__"}
+REQUEST = "<request>"   # a source that is request data in itself (app.current_event)
+
+# Handler kinds, as in analysis/handlers.py: which parameters carry request data.
+LAMBDA, ROUTE, RECORD = "handler", "route", "record handler"
+
+
+def dotted(node) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
+        return "super()"
+    return None
+
+
+def _root(node) -> Optional[ast.Name]:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node if isinstance(node, ast.Name) else None
+
+
+def _const_key(node) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+class _Module:
+    """Module-level facts the function summaries are read against."""
+
+    def __init__(self, tree: ast.Module):
+        self.imports: Dict[str, list] = {}       # local -> [module, name or None, level]
+        self.submodules: List[str] = []          # `import a.b.c` -> "a.b.c"
+        self.bindings: Dict[str, dict] = {}      # module-level names
+        self.functions: Dict[str, ast.AST] = {}
+        self.classes: Dict[str, ast.ClassDef] = {}
+        for stmt in _module_statements(tree.body):
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        self.imports[alias.asname] = [alias.name, None, 0]
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.imports[top] = [top, None, 0]
+                        if "." in alias.name:
+                            self.submodules.append(alias.name)
+            elif isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        self.imports[alias.asname or alias.name] = [stmt.module or "", alias.name,
+                                                                    stmt.level]
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[stmt.name] = stmt
+            elif isinstance(stmt, ast.ClassDef):
+                self.classes[stmt.name] = stmt
+            else:
+                for target, value in _bindings_of(stmt):
+                    entry = self.bindings.setdefault(target, {"count": 0, "built_by": None,
+                                                              "ctor": None, "empty": False})
+                    entry["count"] += 1
+                    if isinstance(value, ast.Call) and entry["built_by"] is None:
+                        entry["built_by"] = self.qualify(value.func)
+                        entry["ctor"] = dotted(value.func)
+                    entry["empty"] = _is_empty_container(value)
+
+    def qualify(self, node) -> Optional[str]:
+        """The import-qualified dotted name of `node` (`mk` bound by
+        `from boto3 import client as mk` -> 'boto3.client'); names bound in
+        the module stay as they are."""
+        name = dotted(node)
+        if not name:
+            return None
+        head, _, rest = name.partition(".")
+        imported = self.imports.get(head)
+        if imported is None:
+            return name
+        module, symbol, level = imported
+        base = "." * level + module
+        full = f"{base}.{symbol}" if symbol else base
+        if symbol is None:
+            for sub in self.submodules:   # `import a.b` then `a.b.f`
+                if name == sub or name.startswith(sub + "."):
+                    return name
+        return f"{full}.{rest}" if rest else full
+
+
+def _module_statements(body):
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for field in ("body", "orelse", "finalbody"):
+                yield from _module_statements(getattr(stmt, field, ()))
+            for handler in getattr(stmt, "handlers", ()):
+                yield from _module_statements(handler.body)
+
+
+def _bindings_of(stmt):
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            for name in _names_in_target(target):
+                yield name, stmt.value if isinstance(target, ast.Name) else None
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)) and isinstance(stmt.target, ast.Name):
+        yield stmt.target.id, getattr(stmt, "value", None)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        for name in _names_in_target(stmt.target):
+            yield name, None
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            if item.optional_vars is not None:
+                for name in _names_in_target(item.optional_vars):
+                    yield name, item.context_expr
+
+
+def _names_in_target(target):
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _names_in_target(element)
+    elif isinstance(target, ast.Starred):
+        yield from _names_in_target(target.value)
+
+
+def _is_empty_container(value) -> bool:
+    if isinstance(value, (ast.List, ast.Set, ast.Tuple)):
+        return not value.elts
+    if isinstance(value, ast.Dict):
+        return not value.keys
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+        and value.func.id in ("dict", "list", "set") and not value.args and not value.keywords
+
+
+class _FunctionSummary(ast.NodeVisitor):
+    """Calls, local flows and memo guards of one function (nested defs and
+    lambdas belong to it, as in the libcst analysis)."""
+
+    def __init__(self, fn, module: _Module, kind: str):
+        self.fn = fn
+        self.module = module
+        self.kind = kind
+        args = fn.args
+        self.params = [a.arg for a in args.posonlyargs + args.args]
+        self.kwonly = [a.arg for a in args.kwonlyargs]
+        extra = [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+        self.globals: Set[str] = set()
+        assigned: Set[str] = set()
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Global):
+                self.globals.update(node.names)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                assigned.add(node.id)
+            elif isinstance(node, ast.arg):
+                assigned.add(node.arg)
+        self.locals = (set(self.params) | set(self.kwonly) | set(extra) | assigned) - self.globals
+        self.flows: List[list] = []
+        self.calls: List[dict] = []
+        self.ctors: Dict[str, str] = {}        # local -> qualified class expression it is built from
+        self.evicts: List[str] = []            # module containers emptied or popped from
+        self.stores: Set[str] = set()          # module names bound or written into
+        self.memo_subjects = self._memo_subjects()
+        self._guarded_depth = 0
+
+    # --- values -----------------------------------------------------------
+    def sources(self, node, words=()) -> List[list]:
+        """[[local name, [keys and attributes taken on it]], ...] a value is
+        built from (SPEC "Request data": containers, formatting, calls and
+        attributes of request data are request data)."""
+        out: List[list] = []
+        self._sources(node, list(words), out)
+        return out
+
+    def _sources(self, node, words, out):
+        if node is None:
+            return
+        if isinstance(node, ast.Name):
+            if node.id in self.locals:
+                out.append([node.id, words])
+            elif node.id == "request" and self.module.qualify(node) == "flask.request":
+                out.append([REQUEST, words])
+            return
+        if isinstance(node, ast.Attribute):
+            if node.attr in ("current_event", "current_request") and isinstance(node.value, ast.Name) \
+                    and node.value.id in self.module.bindings:
+                out.append([REQUEST, words])
+                return
+            self._sources(node.value, words + [node.attr], out)
+            return
+        if isinstance(node, ast.Subscript):
+            key = _const_key(node.slice)
+            self._sources(node.value, words + ([key] if key else []), out)
+            return
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and f"builtins.{node.func.id}" in NON_CONTENT_CALLS \
+                    and node.func.id not in self.module.imports:
+                return
+            if isinstance(node.func, ast.Attribute):
+                key = _const_key(node.args[0]) if node.args and node.func.attr in ("get", "pop") \
+                    else None
+                self._sources(node.func.value, words + ([key] if key else []), out)
+            for arg in node.args:
+                self._sources(arg, words, out)
+            for kw in node.keywords:
+                self._sources(kw.value, words, out)
+            return
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                name = _const_key(key)
+                self._sources(value, words + ([name] if name else []), out)
+                self._sources(key, words, out)
+            return
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.Not):
+                self._sources(node.operand, words, out)
+            return
+        if isinstance(node, (ast.Compare, ast.Lambda, ast.Constant)):
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            parts += [gen.iter for gen in node.generators]
+            for part in parts:
+                self._sources(part, words, out)
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._sources(child, words, out)
+
+    # --- memoization --------------------------------------------------------
+    def _memo_subjects(self) -> Set[str]:
+        """Module names this function binds or stores into: a guard that tests
+        one of them is the memo idiom (SPEC "The memo guard, exactly")."""
+        bound = set()
+        for node in ast.walk(self.fn):
+            targets = []
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                root = _root(target)
+                if root is None:
+                    continue
+                if isinstance(target, ast.Name) and target.id in self.globals:
+                    bound.add(target.id)
+                elif not isinstance(target, ast.Name) and root.id not in self.locals:
+                    bound.add(dotted(target.value) or root.id)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("setdefault", "__setitem__", "update"):
+                name = dotted(node.func.value)
+                if name and name.split(".")[0] not in self.locals:
+                    bound.add(name)
+        return bound
+
+    def _tested(self, test) -> Set[str]:
+        """Module names (or containers) that `test` checks for "not built yet"."""
+        out = set()
+        for node in ast.walk(test):
+            name = None
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                name = dotted(node)
+            elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn))
+                                                       for op in node.ops):
+                name = dotted(node.comparators[-1])
+            if name and name.split(".")[0] not in self.locals:
+                out.add(name)
+            elif name and name in self.locals:
+                out |= self._cache_read_into(name)
+        return out
+
+    def _cache_read_into(self, local: str) -> Set[str]:
+        """`c = _CACHE.get(k)` / `_CACHE[k]`: testing `c` tests the module cache."""
+        out = set()
+        for node in ast.walk(self.fn):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == local
+                                                    for t in node.targets):
+                value = node.value
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr == "get":
+                    value = value.func.value
+                elif isinstance(value, ast.Subscript):
+                    value = value.value
+                name = dotted(value)
+                if name and name.split(".")[0] not in self.locals:
+                    out.add(name)
+        return out
+
+    def _is_memo_test(self, test) -> bool:
+        return bool(self._tested(test) & self.memo_subjects)
+
+    def walk_body(self, body):
+        """Statements in order: after `if <built>: return x`, the rest of the
+        block is guarded as well."""
+        guarded_rest = 0
+        for stmt in body:
+            self._guarded_depth += guarded_rest
+            self.visit(stmt)
+            self._guarded_depth -= guarded_rest
+            if isinstance(stmt, ast.If) and not stmt.orelse and stmt.body \
+                    and isinstance(stmt.body[-1], (ast.Return, ast.Raise)) \
+                    and self._is_memo_test(stmt.test):
+                guarded_rest = 1
+
+    def visit_If(self, node):
+        self.visit(node.test)
+        memo = self._is_memo_test(node.test)
+        self._guarded_depth += memo
+        self.walk_body(node.body)
+        self.walk_body(node.orelse)
+        self._guarded_depth -= memo
+
+    def generic_visit(self, node):
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                self.walk_body(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    # --- statements ---------------------------------------------------------
+    def _flow(self, target, value):
+        for name in _names_in_target(target):
+            if name in self.locals:
+                self.flows.append([name, self.sources(value)])
+                if isinstance(value, ast.Call):
+                    ctor = self._constructor(value)
+                    if ctor:
+                        self.ctors[name] = ctor
+        root = _root(target)
+        if root is not None and not isinstance(target, ast.Name):
+            if root.id in self.locals:
+                extra = [target.slice] if isinstance(target, ast.Subscript) else []
+                self.flows.append([root.id, self.sources(value) + [s for e in extra
+                                                                   for s in self.sources(e)]])
+            else:
+                self.stores.add(dotted(target.value) or root.id)
+                if _is_empty_container(value):
+                    self.evicts.append(dotted(target) or root.id)
+        elif isinstance(target, ast.Name) and target.id in self.globals:
+            self.stores.add(target.id)
+            if _is_empty_container(value):
+                self.evicts.append(target.id)
+
+    def _constructor(self, value) -> Optional[str]:
+        """`Cls(...)`, `mod.Cls(...)`, `x or Cls()`: what a local instance is built from."""
+        if isinstance(value, ast.BoolOp):
+            for part in value.values:
+                found = self._constructor(part) if isinstance(part, ast.Call) else None
+                if found:
+                    return found
+            return None
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Call):
+            return dotted(value.func)
+        return None
+
+    def visit_Assign(self, node):
+        for target in node.targets:
+            self._flow(target, node.value)
+        self.visit(node.value)
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self._flow(node.target, node.value)
+            self.visit(node.value)
+
+    def visit_AugAssign(self, node):
+        self._flow(node.target, node.value)
+        self.visit(node.value)
+
+    def visit_NamedExpr(self, node):
+        self._flow(node.target, node.value)
+        self.visit(node.value)
+
+    def visit_For(self, node):
+        self._flow(node.target, node.iter)
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For
+
+    def visit_comprehension(self, node):
+        self._flow(node.target, node.iter)
+        self.generic_visit(node)
+
+    def visit_With(self, node):
+        for item in node.items:
+            if item.optional_vars is not None:
+                self._flow(item.optional_vars, item.context_expr)
+        self.generic_visit(node)
+
+    visit_AsyncWith = visit_With
+
+    def visit_Delete(self, node):
+        for target in node.targets:
+            root = _root(target)
+            if isinstance(target, ast.Subscript) and root is not None and root.id not in self.locals:
+                self.evicts.append(dotted(target.value) or root.id)
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        func = node.func
+        name = dotted(func)
+        if isinstance(func, ast.Attribute):
+            receiver = dotted(func.value)
+            if receiver and func.attr in FILLING_METHODS and receiver in self.locals:
+                self.flows.append([receiver, [s for a in node.args for s in self.sources(a)]])
+            if receiver and func.attr in EVICTING_METHODS and receiver.split(".")[0] not in self.locals:
+                self.evicts.append(receiver)
+        if name:
+            self.calls.append({
+                "ref": name,
+                "line": node.lineno,
+                "args": [self.sources(a) if not isinstance(a, ast.Starred) else None
+                         for a in node.args],
+                "kwargs": {kw.arg: self.sources(kw.value) for kw in node.keywords if kw.arg},
+                "hot": self._guarded_depth == 0,
+                "receiver_ctor": self._receiver_ctor(func),
+            })
+        self.generic_visit(node)
+
+    def _receiver_ctor(self, func) -> Optional[str]:
+        """`Cls(...).m()`: a method called on a freshly built instance."""
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            return dotted(func.value.func)
+        return None
+
+    def visit_FunctionDef(self, node):
+        if node is self.fn:
+            self.walk_body(node.body)
+        else:
+            self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def summary(self) -> dict:
+        self.visit(self.fn)
+        decorators = [self.module.qualify(d.func if isinstance(d, ast.Call) else d) or ""
+                      for d in self.fn.decorator_list]
+        return {
+            "line": self.fn.lineno,
+            "kind": self.kind,
+            "params": self.params,
+            "kwonly": self.kwonly,
+            "defaults": _constant_defaults(self.fn),
+            "memoized": any(d in MEMOIZING_DECORATORS for d in decorators),
+            "flows": self.flows,
+            "calls": self.calls,
+            "ctors": self.ctors,
+            "evicts": sorted(set(self.evicts)),
+            "returns_new": self._returns_new(),
+        }
+
+    def _returns_new(self) -> Optional[str]:
+        """The qualified callee of `return factory(...)` (or of a local bound
+        to one and returned): a factory wrapper returns a newly built object."""
+        for node in ast.walk(self.fn):
+            if isinstance(node, ast.Return) and node.value is not None:
+                value = node.value
+                if isinstance(value, ast.Name) and value.id in self.ctors:
+                    return self.ctors[value.id]
+                if isinstance(value, ast.Call):
+                    return dotted(value.func)
+        return None
+
+
+def _constant_defaults(fn) -> List[str]:
+    args = fn.args
+    positional = args.posonlyargs + args.args
+    named = positional[len(positional) - len(args.defaults):] if args.defaults else []
+    out = [a.arg for a in named]
+    out += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return out
+
+
+def _method_kind(fn, module: _Module) -> str:
+    for dec in fn.decorator_list:
+        name = module.qualify(dec) or ""
+        if name.endswith("staticmethod"):
+            return "staticmethod"
+        if name.endswith("classmethod"):
+            return "classmethod"
+    return "method"
+
+
+def summarise(tree: ast.Module, filename: str, settings) -> dict:
+    """The JSON-able summary of one module."""
+    module = _Module(tree)
+    functions = {name: _FunctionSummary(fn, module, "function").summary()
+                 for name, fn in module.functions.items()}
+    classes = {}
+    for name, cls in module.classes.items():
+        methods = {}
+        for item in cls.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods[item.name] = _FunctionSummary(item, module, _method_kind(item, module)).summary()
+        classes[name] = {"line": cls.lineno, "bases": [dotted(b) or "" for b in cls.bases],
+                         "methods": methods}
+    return {
+        "version": VERSION,
+        "imports": module.imports,
+        "submodules": module.submodules,
+        "bindings": module.bindings,
+        "functions": functions,
+        "classes": classes,
+        "handlers": find_handlers(module, filename, settings, functions),
+    }
+
+
+# --- handlers (SPEC Core 1), on the ast: the index's view of every file -----
+def find_handlers(module: _Module, filename: str, settings, functions: Dict[str, dict]) -> List[list]:
+    """[[function, kind, reason], ...] in source order."""
+    if is_test_file(filename):
+        return []
+    explicit = settings.explicit_functions(filename)
+    found: Dict[str, list] = {}
+    routes = []
+    wsgi = _serves_wsgi(module)
+    middleware = {name for name, fn in module.functions.items()
+                  if any((dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith(
+                      "lambda_handler_decorator") for d in fn.decorator_list)}
+    for name, fn in module.functions.items():
+        if name.startswith("test_"):
+            continue
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        reason, kind = None, LAMBDA
+        if name in explicit:
+            reason = "named by --lambda-handlers or an infrastructure template"
+        elif len(params) >= 2 and name_matches(name, settings.handler_names):
+            reason = PLAIN_NAME
+        elif len(params) >= 2 and params[0] == "event" and params[1] in CONTEXT_NAMES:
+            reason = PLAIN_SIGNATURE
+        else:
+            reason, kind, route_of = _decorator_reason(fn, module, middleware, wsgi)
+            if route_of:
+                routes.append((name, route_of))
+                continue
+        if reason:
+            found[name] = [name, kind, reason]
+    for name, receiver in routes:
+        dispatched = any(c["ref"] == f"{receiver}.resolve" for h in found
+                         for c in functions[h]["calls"])
+        built = module.bindings.get(receiver, {}).get("built_by") or ""
+        if dispatched or built.rsplit(".", 1)[-1] == "Router":
+            found[name] = [name, ROUTE, f"route of Powertools resolver '{receiver}'"]
+    for handler in list(found):
+        fn = module.functions[handler]
+        candidates = [c for c in ast.walk(fn) if isinstance(c, ast.Call)]
+        for call in candidates:
+            last = (module.qualify(call.func) or "").rsplit(".", 1)[-1]
+            if last not in BATCH_FUNCTIONS | {"batch_processor", "async_batch_processor"}:
+                continue
+            for kw in call.keywords:
+                if kw.arg == "record_handler" and isinstance(kw.value, ast.Name) \
+                        and kw.value.id in module.functions and kw.value.id not in found:
+                    found[kw.value.id] = [kw.value.id, RECORD, "Powertools batch record_handler"]
+    order = {name: i for i, name in enumerate(module.functions)}
+    return sorted(found.values(), key=lambda h: order[h[0]])
+
+
+def _serves_wsgi(module: _Module) -> bool:
+    tree_calls = []
+    for fn in module.functions.values():
+        tree_calls.extend(n for n in ast.walk(fn) if isinstance(n, ast.Call))
+    for binding in module.bindings.values():
+        if binding["built_by"] in WSGI_ADAPTERS:
+            return True
+    return any(module.qualify(c.func) in WSGI_ADAPTERS for c in tree_calls)
+
+
+def _decorator_reason(fn, module: _Module, middleware, wsgi):
+    """(reason, kind, resolver receiver of a route) from the decorators."""
+    for dec in fn.decorator_list:
+        func = dec.func if isinstance(dec, ast.Call) else dec
+        name = dotted(func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if isinstance(func, ast.Name) and func.id in middleware:
+            return f"decorated with Powertools middleware '{func.id}'", LAMBDA, None
+        receiver = name.rsplit(".", 1)[0] if "." in name else None
+        built = (module.bindings.get(receiver, {}).get("built_by") or "") if receiver else ""
+        origin = module.qualify(func) or ""
+        if last in POWERTOOLS_DECORATORS and (origin.startswith("aws_lambda_powertools")
+                                              or built.startswith("aws_lambda_powertools")):
+            return f"decorated with Powertools '{last}'", LAMBDA, None
+        if receiver and built in CHALICE_CLASSES:
+            if last == "route":
+                return "Chalice route", ROUTE, None
+            if last in ("lambda_function", "schedule") or last.startswith("on_"):
+                return f"Chalice {last} function", ROUTE, None
+        if receiver and last in RESOLVER_METHODS and built.startswith("aws_lambda_powertools") \
+                and built.rsplit(".", 1)[-1] in RESOLVER_CLASSES:
+            return None, LAMBDA, receiver
+        if wsgi and receiver and last in WEB_ROUTE_METHODS and built in WEB_FRAMEWORK_CLASSES:
+            return "web framework route served through an adapter", ROUTE, None
+    return None, LAMBDA, None

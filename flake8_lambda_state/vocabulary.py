@@ -1,0 +1,37 @@
+"""Name tables shared by the cheap prefilter, the project index (on `ast`)
+and the libcst analysis: one copy of each list of names the tool knows.
+No libcst here, so importing it stays cheap."""
+
+POWERTOOLS_DECORATORS = frozenset({
+    "inject_lambda_context", "capture_lambda_handler", "log_metrics", "event_source",
+    "event_parser", "idempotent", "batch_processor", "async_batch_processor",
+})
+RESOLVER_CLASSES = frozenset({
+    "APIGatewayRestResolver", "APIGatewayHttpResolver", "ALBResolver",
+    "LambdaFunctionUrlResolver", "VPCLatticeResolver", "VPCLatticeV2Resolver",
+    "AppSyncResolver", "BedrockAgentResolver", "ApiGatewayResolver", "Router",
+})
+RESOLVER_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "route", "resolver"})
+WEB_FRAMEWORK_CLASSES = frozenset({"flask.Flask", "flask.Blueprint", "fastapi.FastAPI",
+                                   "fastapi.APIRouter", "fastapi.routing.APIRouter"})
+WEB_ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "route",
+                               "api_route"})
+WSGI_ADAPTERS = frozenset({"mangum.Mangum", "serverless_wsgi.handle_request", "awsgi.response",
+                           "apig_wsgi.make_lambda_handler"})
+BATCH_FUNCTIONS = frozenset({"process_partial_response", "async_process_partial_response"})
+CHALICE_CLASSES = frozenset({"chalice.Chalice", "chalice.app.Chalice", "chalice.Blueprint",
+                             "chalice.app.Blueprint"})
+# Decorator names (last component) that can make a function a handler: the
+# prefilter's cheap test.
+HANDLER_DECORATOR_NAMES = POWERTOOLS_DECORATORS | RESOLVER_METHODS | WEB_ROUTE_METHODS | {
+    "lambda_function", "schedule"}
+
+MEMOIZING_DECORATORS = frozenset({
+    "functools.cache", "functools.lru_cache", "cachetools.cached", "cachetools.func.ttl_cache",
+    "cachetools.func.lru_cache", "cachetools.func.lfu_cache",
+})
+# Builtins whose result says nothing of the request's content.
+NON_CONTENT_CALLS = frozenset({
+    "builtins.len", "builtins.isinstance", "builtins.issubclass", "builtins.hasattr",
+    "builtins.callable", "builtins.bool", "builtins.id", "builtins.type",
+})
