@@ -16,6 +16,7 @@ from .baseline import key_of, read_baseline, write_baseline
 from .config import load_config
 from .discovery import python_files
 from .engine import lint_source, read_source
+from .project import forget_indexes
 from .report import FORMATS, Record
 from .rules.catalog import DEFAULT_OFF, RULES, markdown_rule
 from .settings import SettingsError, build_settings, split_list
@@ -28,7 +29,8 @@ OPTION_HELP = """Options (command line, [tool.flake8-lambda-state] in pyproject.
   --lambda-handlers       explicit handlers as module:function
   --lambda-sensitive-names  regex of sensitive key/name words (LAM201 "sensitive")
   --lambda-client-factories extra client factories for LAM301 (qualified names)
-  --lambda-templates      SAM/CloudFormation/Serverless templates declaring handlers"""
+  --lambda-templates      SAM/CloudFormation/Serverless templates declaring handlers
+  --lambda-cache-dir      folder of the project index cache ('off' to turn it off)"""
 
 
 def _add_analysis_options(parser):
@@ -38,6 +40,7 @@ def _add_analysis_options(parser):
     group.add_argument("--lambda-sensitive-names", metavar="REGEX")
     group.add_argument("--lambda-client-factories", metavar="NAMES")
     group.add_argument("--lambda-templates", metavar="PATHS")
+    group.add_argument("--lambda-cache-dir", metavar="DIR")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report findings on lines with `# noqa` too (as flake8's option)")
     _add_analysis_options(check)
     check.set_defaults(func=run_check)
+
+    handlers = commands.add_parser(
+        "handlers", help="list the handlers found, how each was found and the files it reaches",
+        epilog=OPTION_HELP, formatter_class=argparse.RawTextHelpFormatter)
+    handlers.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    _add_analysis_options(handlers)
+    handlers.set_defaults(func=run_handlers)
 
     rules = commands.add_parser("rules", help="list every code")
     rules.set_defaults(func=run_rules)
@@ -138,13 +148,30 @@ def _check_one(job):
     return path, records, result.skipped, keys if want_keys else []
 
 
-def run_check(args) -> int:
-    clear_caches()
-    config = load_config(".")
-    settings = build_settings(
+def _settings(args, config):
+    return build_settings(
         _pick(args, config, "lambda-handler-names"), _pick(args, config, "lambda-handlers"),
         _pick(args, config, "lambda-sensitive-names"), _pick(args, config, "lambda-client-factories"),
-        _pick(args, config, "lambda-templates"))
+        _pick(args, config, "lambda-templates"), _pick(args, config, "lambda-cache-dir"))
+
+
+def _indexes(paths, settings):
+    """The index of every project the paths belong to, built once here so
+    that worker processes inherit it instead of each building its own."""
+    from .project import project_for
+    seen = {}
+    for path in paths:
+        index = project_for(path, settings)
+        if index is not None:
+            seen[index.root or path] = index
+    return list(seen.values())
+
+
+def run_check(args) -> int:
+    clear_caches()
+    forget_indexes()
+    config = load_config(".")
+    settings = _settings(args, config)
     codes = selected_codes(args, config)
     fmt = _pick(args, config, "format", "text")
     if fmt not in FORMATS:
@@ -164,6 +191,7 @@ def run_check(args) -> int:
         except (OSError, ValueError, KeyError) as exc:
             raise SettingsError(f"--baseline: {exc}") from None
     files = list(python_files(args.paths, exclude))
+    _indexes(files, settings)
     jobs = _pick(args, config, "jobs") or 1
     work = [(path, settings, codes, bool(args.baseline or args.write_baseline), not args.disable_noqa)
             for path in files]
@@ -198,6 +226,36 @@ def _consume(baseline, key) -> bool:
         baseline[key] -= 1
         return True
     return False
+
+
+def run_handlers(args) -> int:
+    """What the tool takes for the entry points: users need to see it."""
+    clear_caches()
+    forget_indexes()
+    settings = _settings(args, load_config("."))
+    for path in args.paths:
+        if not os.path.exists(path):
+            raise SettingsError(f"no such file or folder: {path}")
+    files = list(python_files(args.paths, []))
+    wanted = {os.path.abspath(f) for f in files}
+    count = 0
+    for index in _indexes(files, settings):
+        for path, name, kind, reason in index.handlers:
+            if path not in wanted:
+                continue
+            line = index.summaries[path]["functions"][name]["line"]
+            shown = os.path.relpath(path)
+            if (path, name) in index.demoted:
+                print(f"{shown}:{line}: {name} is not a handler: another handler calls it "
+                      f"({reason}), so it is analysed as that handler's helper")
+                continue
+            count += 1
+            print(f"{shown}:{line}: {index.handler_name((path, name))} ({kind}; {reason})")
+            for reached in index.reached_files((path, name)):
+                if reached != path:
+                    print(f"    reaches {os.path.relpath(reached)}")
+    print(f"{count} handler(s)")
+    return EXIT_CLEAN
 
 
 def run_rules(args) -> int:

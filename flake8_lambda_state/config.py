@@ -10,7 +10,8 @@ from .settings import SettingsError
 
 KEYS = {
     "lambda-handler-names": "list", "lambda-handlers": "list", "lambda-sensitive-names": "str",
-    "lambda-client-factories": "list", "lambda-templates": "list", "select": "list",
+    "lambda-client-factories": "list", "lambda-templates": "list", "lambda-cache-dir": "str",
+    "select": "list",
     "extend-select": "list", "ignore": "list", "extend-ignore": "list", "exclude": "list",
     "extend-exclude": "list", "format": "str", "jobs": "int",
 }

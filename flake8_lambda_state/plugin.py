@@ -15,8 +15,9 @@ LOG = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
-def _settings(handler_names, handlers, sensitive_names, client_factories, templates):
-    return build_settings(handler_names, handlers, sensitive_names, client_factories, templates)
+def _settings(handler_names, handlers, sensitive_names, client_factories, templates, cache_dir):
+    return build_settings(handler_names, handlers, sensitive_names, client_factories, templates,
+                          cache_dir)
 
 
 def settings_from_options(options):
@@ -27,7 +28,8 @@ def settings_from_options(options):
         return value
     return _settings(joined("lambda_handler_names"), joined("lambda_handlers"),
                      getattr(options, "lambda_sensitive_names", None),
-                     joined("lambda_client_factories"), joined("lambda_templates"))
+                     joined("lambda_client_factories"), joined("lambda_templates"),
+                     getattr(options, "lambda_cache_dir", None))
 
 
 class Plugin:
@@ -63,6 +65,10 @@ class Plugin:
             "--lambda-templates", parse_from_config=True, comma_separated_list=True, default="",
             help="SAM/CloudFormation/Serverless templates declaring handlers (they are also "
                  "found by walking up from each file to the repository root).")
+        manager.add_option(
+            "--lambda-cache-dir", parse_from_config=True, default="",
+            help="Folder for the project index cache (default: .lambda-state-cache in the project "
+                 "root, or $FLAKE8_LAMBDA_STATE_CACHE_DIR); 'off' turns the cache off.")
         manager.extend_default_ignore(list(DEFAULT_OFF))
 
     @classmethod

@@ -76,6 +76,28 @@ class Clients:
                     out.add(factory)
         return frozenset(out)
 
+    def returned_by(self, call: cst.Call, unit) -> bool:
+        """The unit returns the object this call builds (directly or through a
+        local): it is a factory wrapper (SPEC Core 7)."""
+        for value in unit.facts.returns:
+            while isinstance(value, cst.Await):
+                value = value.expression
+            if value is call:
+                return True
+            if isinstance(value, cst.Name) and any(v is call for v in self.model.symbols.values_of(value, unit)):
+                return True
+        return False
+
+    def wrapper_call_sites(self, unit) -> int:
+        """Per-invocation call sites of a factory wrapper: the project index's
+        count, else the hot callers in this module."""
+        context = self.model.context
+        if context is not None and unit.key in context.hot_sites:
+            return context.hot_sites[unit.key]
+        reach = self.model.reach
+        return sum(1 for caller, _site, _target in reach.callers.get(id(unit), ())
+                   if id(caller) in reach.hot)
+
     def service_of(self, expr, unit=None) -> Optional[str]:
         """'ssm' for a boto3 client built as boto3.client('ssm') (or through a
         Session), following a local or module name to its value."""
