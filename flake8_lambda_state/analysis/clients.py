@@ -84,7 +84,8 @@ class Clients:
                 value = value.expression
             if value is call:
                 return True
-            if isinstance(value, cst.Name) and any(v is call for v in self.model.symbols.values_of(value, unit)):
+            if isinstance(value, cst.Name) and any(
+                    v is call for v in self.model.symbols.values_of(value, unit)):
                 return True
         return False
 
