@@ -191,17 +191,22 @@ class StateWrites:
                 return True
         context = self.model.context
         if context is not None:   # built bounded, or evicted by code in another module
-            ident = context.state_of(container) or (
-                (context.path, container) if container in symbols.module_values else None)
+            ident = context.identity(container, symbols.module_values)
             if ident is not None and (ident in context.evicted or ident in context.bounded):
                 return True
         return any((w.evicts and w.container == container) or
                    (w.form == REBIND and w.container == container) for w in self.writes)
 
     def is_request_keyed(self, container: str) -> bool:
+        """Filled with request-data keys or elements, here or (the project
+        index says) in another module."""
         flow = self.model.flow
-        return any(w.container == container and not w.evicts and w.key is not None
-                   and flow.is_request(w.key, w.unit) for w in self.writes)
+        if any(w.container == container and not w.evicts and w.key is not None
+               and flow.is_request(w.key, w.unit) for w in self.writes):
+            return True
+        context = self.model.context
+        ident = context.identity(container, self.model.symbols.module_values) if context else None
+        return ident is not None and ident in context.request_keyed
 
 
 def _first_attribute(expr, root: cst.Name) -> Optional[str]:

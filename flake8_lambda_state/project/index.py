@@ -56,6 +56,7 @@ class FileContext:
     demoted: FrozenSet[str] = frozenset()      # (event, context) functions another handler calls
     imports: Dict[str, Target] = field(default_factory=dict)   # local name -> project target
     evicted: FrozenSet[Tuple[str, str]] = frozenset()          # (path, name) evicted anywhere
+    request_keyed: FrozenSet[Tuple[str, str]] = frozenset()    # filled with request-data keys
     bounded: FrozenSet[Tuple[str, str]] = frozenset()          # built by a bounded cache factory
     handler_counts: Dict[str, int] = field(default_factory=dict)  # local handler -> others reaching
     reach_counts: Dict[str, int] = field(default_factory=dict)    # function -> handlers reaching it
@@ -63,6 +64,11 @@ class FileContext:
     module: str = ""                                              # dotted name for messages
     path: str = ""
     index: Optional["ProjectIndex"] = None
+
+    def identity(self, container: str, own_names) -> Optional[Tuple[str, str]]:
+        """(path, name) of a container named in this file: one of its own
+        module names, or another module's state reached through an import."""
+        return self.state_of(container) or ((self.path, container) if container in own_names else None)
 
     def state_of(self, dotted_name: str) -> Optional[Tuple[str, str]]:
         """(path, name) of the module state an imported dotted name denotes
@@ -106,6 +112,7 @@ class ProjectIndex:
         self.nodes: Dict[Tuple[str, str, str], _Node] = {}
         self.hot_sites: Dict[Tuple[str, str], Set[Tuple[str, int]]] = {}
         self.evicted: Set[Tuple[str, str]] = set()
+        self.request_keyed: Set[Tuple[str, str]] = set()   # containers filled with request keys
         self.handlers: List[Tuple[str, str, str, str]] = []   # path, function, kind, reason
         self.demoted: Set[Tuple[str, str]] = set()
         self._contexts: Dict[str, FileContext] = {}
@@ -283,7 +290,7 @@ class ProjectIndex:
         own_class = key.split(".")[0] if "." in key else None
         self_name = fn["params"][0] if own_class and fn["kind"] in ("method", "classmethod") \
             and fn["params"] else None
-        if call.get("receiver_ctor") and len(rest) == 0:
+        if call.get("receiver_ctor"):
             cls = self.expression(path, call["receiver_ctor"])
             if cls is not None and cls.kind == "class":
                 found = self.method(cls.path, cls.name, ref.rsplit(".", 1)[-1])
@@ -410,12 +417,14 @@ class ProjectIndex:
             if node is None:
                 continue
             callers = set(node.routes) - {(path, name)}
-            if any((path, name) not in self._reach_of(h) for h in callers):
+            mine = self._reach_of((path, name))
+            if any(caller not in mine for caller in callers):   # not a mutual recursion
                 out.add((path, name))
         return out
 
     def _reach_of(self, handler: Tuple[str, str]) -> Set[Tuple[str, str]]:
-        return {(n.path, n.key) for n in self.nodes.values() if handler in n.routes}
+        return {(n.path, n.key) for n in self.nodes.values() if handler in n.routes
+                and n.key in self.summaries[n.path]["functions"]}
 
     def _walk(self, handlers):
         queue = deque()
@@ -480,6 +489,11 @@ class ProjectIndex:
                 found = self.expression(node.path, container)
                 if found is not None and found.kind == "state":
                     self.evicted.add((found.path, found.name))
+            for container, sources in fn["fills"]:
+                if self.level(sources, levels):
+                    found = self.expression(node.path, container)
+                    if found is not None and found.kind == "state":
+                        self.request_keyed.add((found.path, found.name))
 
     def _node(self, path: str, key: str, served: str) -> _Node:
         ident = (path, key, served)
@@ -538,6 +552,7 @@ class ProjectIndex:
             entries=sorted(entries.values(), key=lambda e: e.key),
             demoted=frozenset(n for p, n in self.demoted if p == path),
             imports=imports, evicted=frozenset(self.evicted), bounded=frozenset(bounded),
+            request_keyed=frozenset(self.request_keyed),
             handler_counts=counts, reach_counts=reach_counts, hot_sites=hot_sites,
             module=self.display_module(path), path=path, index=self)
         self._contexts[path] = context

@@ -16,7 +16,7 @@ from ..vocabulary import (BATCH_FUNCTIONS, CHALICE_CLASSES, MEMOIZING_DECORATORS
                           RESOLVER_METHODS, WEB_FRAMEWORK_CLASSES, WEB_ROUTE_METHODS,
                           WSGI_ADAPTERS)
 
-VERSION = 1
+VERSION = 2
 FILLING_METHODS = {"append", "add", "extend", "insert", "update", "setdefault", "appendleft",
                    "extendleft", "__setitem__"}
 EVICTING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__"}
@@ -180,6 +180,7 @@ class _FunctionSummary(ast.NodeVisitor):
         self.calls: List[dict] = []
         self.ctors: Dict[str, str] = {}        # local -> qualified class expression it is built from
         self.evicts: List[str] = []            # module containers emptied or popped from
+        self.fills: List[list] = []            # [module container, sources of the key or element]
         self.stores: Set[str] = set()          # module names bound or written into
         self.memo_subjects = self._memo_subjects()
         self._guarded_depth = 0
@@ -357,6 +358,8 @@ class _FunctionSummary(ast.NodeVisitor):
                                                                    for s in self.sources(e)]])
             else:
                 self.stores.add(dotted(target.value) or root.id)
+                if isinstance(target, ast.Subscript):
+                    self.fills.append([dotted(target.value) or root.id, self.sources(target.slice)])
                 if _is_empty_container(value):
                     self.evicts.append(dotted(target) or root.id)
         elif isinstance(target, ast.Name) and target.id in self.globals:
@@ -424,12 +427,17 @@ class _FunctionSummary(ast.NodeVisitor):
     def visit_Call(self, node):
         func = node.func
         name = dotted(func)
+        if name is None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            name = f"().{func.attr}"        # a method of a freshly built object
         if isinstance(func, ast.Attribute):
             receiver = dotted(func.value)
             if receiver and func.attr in FILLING_METHODS and receiver in self.locals:
                 self.flows.append([receiver, [s for a in node.args for s in self.sources(a)]])
             if receiver and func.attr in EVICTING_METHODS and receiver.split(".")[0] not in self.locals:
                 self.evicts.append(receiver)
+            if receiver and func.attr in FILLING_METHODS and receiver.split(".")[0] not in self.locals \
+                    and node.args:
+                self.fills.append([receiver, self.sources(node.args[0])])
         if name:
             self.calls.append({
                 "ref": name,
@@ -471,6 +479,7 @@ class _FunctionSummary(ast.NodeVisitor):
             "calls": self.calls,
             "ctors": self.ctors,
             "evicts": sorted(set(self.evicts)),
+            "fills": self.fills,
             "returns_new": self._returns_new(),
         }
 

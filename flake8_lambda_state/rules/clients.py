@@ -42,8 +42,8 @@ def check(model) -> Iterator[Finding]:
             advice = "its arguments are init-time constants: create it once at module scope"
         else:
             advice = "create it once at module scope or in a functools.cache getter"
-        if unit.is_function and clients.returned_by(call, unit):
-            sites = clients.wrapper_call_sites(unit)
+        sites = clients.wrapper_call_sites(unit) if unit.is_function else 0
+        if sites and clients.returned_by(call, unit):
             advice = (f"{unit.key}() returns a new client on each call and is called on every "
                       f"invocation from {sites} call site{'s' if sites != 1 else ''}; memoize it "
                       f"with functools.cache or create the clients at module scope")

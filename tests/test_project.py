@@ -1,0 +1,627 @@
+"""The whole-project analysis (SPEC Core 2 and 7): small multi-module
+projects written to a temporary folder, checked file by file through the
+same path flake8 and `check` use (engine.lint_source with the project index)."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from flake8_lambda_state import project as project_pkg
+from flake8_lambda_state.cli import main as cli_main
+from flake8_lambda_state.engine import lint_source
+from flake8_lambda_state.project import build_index, forget_indexes
+from flake8_lambda_state.rules import DEFAULT_OFF, RULES
+from flake8_lambda_state.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index(monkeypatch):
+    monkeypatch.setenv("FLAKE8_LAMBDA_STATE_CACHE_DIR", "off")
+    forget_indexes()
+    yield
+    forget_indexes()
+
+
+def write(root, files):
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def make(tmp_path, files, marker="pyproject.toml"):
+    files = dict(files)
+    files.setdefault(marker, "[project]\nname = 'x'\n")
+    return write(tmp_path, files)
+
+
+def results(root, settings=None):
+    """{(relative path, line, code): message} over every .py file of the project."""
+    settings = settings or Settings()
+    enabled = [code for code in RULES if code not in DEFAULT_OFF]
+    out = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in sorted(names):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as fh:
+                source = fh.read()
+            for f in lint_source(source, path, settings, codes=enabled).findings:
+                out[(os.path.relpath(path, root).replace(os.sep, "/"), f.line, f.code)] = f.message
+    return out
+
+
+def found(root, settings=None):
+    return sorted(results(root, settings))
+
+
+# --- import forms ----------------------------------------------------------
+def test_import_module_then_attribute_call_reaches_a_client_built_per_call(tmp_path):
+    root = make(tmp_path, {
+        "app.py": """
+            import orders
+
+            def lambda_handler(event, context):
+                return orders.save(event["order"])
+        """,
+        "orders.py": """
+            import boto3
+
+            def save(order):
+                table = boto3.resource("dynamodb").Table("orders")
+                table.put_item(Item=order)
+        """,
+    })
+    res = results(root)
+    assert sorted(res) == [("orders.py", 4, "LAM301")]
+    message = res[("orders.py", 4, "LAM301")]
+    assert "in handler 'app.lambda_handler' via app.lambda_handler -> orders.save;" in message
+
+
+def test_from_import_with_alias_carries_sensitive_request_data_into_another_modules_global(tmp_path):
+    root = make(tmp_path, {
+        "app.py": """
+            from payments import remember as keep
+
+            def handler(event, context):
+                keep(event["body"]["cardNumber"])
+        """,
+        "payments.py": """
+            LAST_CARD = None
+
+            def remember(card):
+                global LAST_CARD
+                LAST_CARD = card
+        """,
+    })
+    res = results(root)
+    assert sorted(res) == [("payments.py", 5, "LAM201")]
+    assert res[("payments.py", 5, "LAM201")].startswith("sensitive request data (card)")
+
+
+def test_relative_import_and_package_reexport(tmp_path):
+    root = make(tmp_path, {
+        "svc/__init__.py": "from .store import record\n",
+        "svc/store.py": """
+            SEEN = set()
+
+            def record(user):
+                SEEN.add(user)
+        """,
+        "svc/api.py": """
+            from . import store
+
+            def lambda_handler(event, context):
+                store.record(event["user"])
+        """,
+        "main.py": """
+            from svc import record
+
+            def handler(event, context):
+                record(event["user"])
+        """,
+    })
+    res = results(root)
+    assert sorted(res) == [("svc/store.py", 4, "LAM104")]
+    assert "(and 1 other handler)" in res[("svc/store.py", 4, "LAM104")]
+
+
+def test_src_layout_and_ancestor_folder_imports(tmp_path):
+    root = make(tmp_path, {
+        "src/app.py": """
+            from enrich.crm import lookup
+
+            def lambda_handler(event, context):
+                return lookup(event["domain"])
+        """,
+        "src/enrich/__init__.py": "",
+        "src/enrich/crm.py": """
+            import httpx
+
+            def lookup(domain):
+                with httpx.Client() as client:
+                    return client.get("/c", params={"d": domain}).json()
+        """,
+        "functions/report/main.py": """
+            from helpers import render
+
+            def lambda_handler(event, context):
+                return render(event)
+        """,
+        "functions/report/helpers.py": """
+            import requests
+
+            def render(event):
+                return requests.Session().get("https://x").text
+        """,
+    }, marker="template.yaml")
+    assert found(root) == [("functions/report/helpers.py", 4, "LAM301"),
+                           ("src/enrich/crm.py", 4, "LAM301")]
+
+
+def test_layer_python_folder_is_an_import_root(tmp_path):
+    root = make(tmp_path, {
+        "layers/common/python/shared/clients.py": """
+            import boto3
+
+            def sqs():
+                return boto3.client("sqs")
+        """,
+        "layers/common/python/shared/__init__.py": "",
+        "fn/app.py": """
+            from shared.clients import sqs
+
+            def lambda_handler(event, context):
+                sqs().send_message(QueueUrl="q", MessageBody="x")
+        """,
+    }, marker="template.yaml")
+    res = results(root)
+    assert sorted(res) == [("layers/common/python/shared/clients.py", 4, "LAM301")]
+    assert "sqs() returns a new client on each call and is called on every invocation from " \
+           "1 call site;" in res[("layers/common/python/shared/clients.py", 4, "LAM301")]
+
+
+# --- classes ----------------------------------------------------------------
+def test_imported_class_instantiated_reaches_init_and_inherited_methods(tmp_path):
+    root = make(tmp_path, {
+        "common/__init__.py": "",
+        "common/base.py": """
+            import os
+
+            import boto3
+
+
+            class ApiFunction:
+                def bind(self, event, context):
+                    os.environ["REQUEST_ID"] = context.aws_request_id
+
+                def save(self, item):
+                    boto3.resource("dynamodb").Table("t").put_item(Item=item)
+        """,
+        "runner.py": """
+            import boto3
+
+
+            class Runner:
+                def __init__(self):
+                    self.client = boto3.client("textract")
+        """,
+        "submit.py": """
+            from common.base import ApiFunction
+            from runner import Runner
+
+
+            class Submission(ApiFunction):
+                pass
+
+
+            def lambda_handler(event, context):
+                sub = Submission()
+                sub.bind(event, context)
+                sub.save({"id": event["id"]})
+                Runner()
+        """,
+    })
+    assert found(root) == [("common/base.py", 8, "LAM202"), ("common/base.py", 11, "LAM301"),
+                           ("runner.py", 6, "LAM301")]
+
+
+def test_base_class_template_method_reaches_the_served_subclass_override(tmp_path):
+    root = make(tmp_path, {
+        "base.py": """
+            class Job:
+                def main(self, event):
+                    return self.run(event)
+
+                def run(self, event):
+                    return None
+        """,
+        "jobs.py": """
+            import boto3
+
+            from base import Job
+
+
+            class Export(Job):
+                def run(self, event):
+                    return boto3.client("s3").list_buckets()
+
+
+            def lambda_handler(event, context):
+                return Export().main(event)
+        """,
+    })
+    res = results(root)
+    assert sorted(res) == [("jobs.py", 8, "LAM301")]
+    assert "via jobs.lambda_handler -> base.Job.main -> jobs.Export.run" in res[("jobs.py", 8, "LAM301")]
+
+
+def test_module_level_instance_of_another_module_is_module_state(tmp_path):
+    root = make(tmp_path, {
+        "services.py": """
+            class Orders:
+                def save(self, order):
+                    self.last_order = order
+
+
+            orders = Orders()
+        """,
+        "app.py": """
+            from services import orders
+
+            def handler(event, context):
+                orders.save(event["order"])
+        """,
+    })
+    assert found(root) == [("services.py", 3, "LAM201")]
+
+
+# --- another module's state ---------------------------------------------------
+def test_attribute_of_an_imported_project_module_is_that_modules_global(tmp_path):
+    root = make(tmp_path, {
+        "config.py": "TENANT = None\nMODE = 'a'\n",
+        "app.py": """
+            import config
+
+            def handler(event, context):
+                config.TENANT = event["tenant"]
+                config.MODE = "b"
+        """,
+    })
+    res = results(root)
+    assert sorted(res) == [("app.py", 4, "LAM201"), ("app.py", 5, "LAM101")]
+    assert "'config.TENANT'" in res[("app.py", 4, "LAM201")]
+
+
+def test_third_party_module_attributes_are_not_module_state(tmp_path):
+    root = make(tmp_path, {
+        "app.py": """
+            import logging
+
+            def handler(event, context):
+                logging.root.level = 10
+        """,
+    })
+    assert found(root) == []
+
+
+def test_container_imported_from_another_module_follows_the_write_rules(tmp_path):
+    root = make(tmp_path, {
+        "state.py": "CACHE = {}\nAUDIT = []\n",
+        "audit.py": """
+            from state import AUDIT
+
+            def flush():
+                AUDIT.clear()
+        """,
+        "app.py": """
+            from state import AUDIT, CACHE
+            import audit
+
+            def handler(event, context):
+                CACHE[event["id"]] = 1
+                AUDIT.append(event["id"])
+                audit.flush()
+        """,
+    })
+    # CACHE grows with request keys; AUDIT is emptied every invocation by
+    # another module (bounded), so its append is LAM201 and the clear is fine.
+    assert found(root) == [("app.py", 5, "LAM104"), ("app.py", 6, "LAM201")]
+
+
+# --- factory wrappers and memoization -------------------------------------------
+def test_factory_wrapper_reached_from_two_handlers_is_one_finding(tmp_path):
+    root = make(tmp_path, {
+        "aws.py": """
+            import boto3
+
+            def client(name):
+                return boto3.client(name)
+        """,
+        "a.py": """
+            from aws import client
+
+            def handler(event, context):
+                client("s3").list_buckets()
+        """,
+        "b.py": """
+            import aws
+
+            def handler(event, context):
+                aws.client("sqs").list_queues()
+                aws.client("sns").list_topics()
+        """,
+    })
+    res = results(root)
+    assert sorted(res) == [("aws.py", 4, "LAM301")]
+    message = res[("aws.py", 4, "LAM301")]
+    assert "in handler 'a.handler' (and 1 other handler) via a.handler -> aws.client;" in message
+    assert "from 3 call sites;" in message
+
+
+def test_memoized_wrapper_in_another_module_is_not_a_finding(tmp_path):
+    root = make(tmp_path, {
+        "aws.py": """
+            import functools
+
+            import boto3
+
+            @functools.cache
+            def client(name):
+                return boto3.client(name)
+
+            _TABLE = None
+
+            def table():
+                global _TABLE
+                if _TABLE is None:
+                    _TABLE = boto3.resource("dynamodb").Table("t")
+                return _TABLE
+        """,
+        "app.py": """
+            from aws import client, table
+
+            def handler(event, context):
+                client("s3").list_buckets()
+                table().get_item(Key={"id": event["id"]})
+        """,
+    })
+    assert found(root) == []
+
+
+# --- reachability boundaries -------------------------------------------------------
+def test_unreachable_module_and_unreached_function_have_no_finding(tmp_path):
+    root = make(tmp_path, {
+        "tools.py": """
+            import boto3
+
+            CACHE = {}
+
+            def used(x):
+                return x
+
+            def unused(key):
+                CACHE[key] = boto3.client("s3")
+        """,
+        "scripts/migrate.py": """
+            import boto3
+
+            def run(key):
+                return boto3.client("s3")
+        """,
+        "app.py": """
+            from tools import used
+
+            def handler(event, context):
+                return used(event["key"])
+        """,
+    })
+    assert found(root) == []
+
+
+def test_import_cycle_is_followed_once(tmp_path):
+    root = make(tmp_path, {
+        "a.py": """
+            import b
+
+            def handler(event, context):
+                return b.step(event, 3)
+
+            def back(event, n):
+                return b.step(event, n - 1)
+        """,
+        "b.py": """
+            import boto3
+            import a
+
+            def step(event, n):
+                if n:
+                    return a.back(event, n)
+                return boto3.client("s3")
+        """,
+    })
+    assert found(root) == [("b.py", 7, "LAM301")]
+
+
+def test_event_context_helper_called_by_a_handler_is_that_handlers_helper(tmp_path):
+    root = make(tmp_path, {
+        "cfnresponse.py": """
+            import requests
+
+            def send(event, context, status):
+                requests.put(event["ResponseURL"], json={"Status": status})
+        """,
+        "app.py": """
+            import cfnresponse
+
+            LAST = {}
+
+            def on_create(event, context):
+                LAST["props"] = event["ResourceProperties"]
+                cfnresponse.send(event, context, "SUCCESS")
+
+            def lambda_handler(event, context):
+                return on_create(event, context)
+        """,
+    })
+    res = results(root, Settings())
+    assert sorted(res) == [("app.py", 6, "LAM201")]
+    assert "in handler 'lambda_handler' via lambda_handler -> on_create;" in res[("app.py", 6, "LAM201")]
+    index = build_index(str(root), Settings(cache_dir="off"))
+    demoted = {(os.path.basename(p), n) for p, n in index.demoted}
+    assert demoted == {("app.py", "on_create"), ("cfnresponse.py", "send")}
+
+
+def test_an_event_context_function_nothing_calls_stays_a_handler(tmp_path):
+    root = make(tmp_path, {
+        "app.py": """
+            SEEN = []
+
+            def on_create(event, context):
+                SEEN.append(event["id"])
+        """,
+    })
+    assert found(root) == [("app.py", 4, "LAM104")]
+
+
+def test_handlers_subcommand_says_how_each_handler_was_found(tmp_path, capsys, monkeypatch):
+    root = make(tmp_path, {
+        "app.py": """
+            import helpers
+
+            def lambda_handler(event, context):
+                return helpers.go(event)
+        """,
+        "helpers.py": """
+            def go(event):
+                return event
+        """,
+        "cfn.py": """
+            def send(event, context):
+                return None
+
+            def handler(event, context):
+                send(event, context)
+        """,
+    })
+    monkeypatch.chdir(root)
+    assert cli_main(["handlers", "."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "app.py:3: app.lambda_handler (handler; name matches the handler-name patterns)",
+        "    reaches helpers.py",
+        "cfn.py:1: send is not a handler: another handler calls it (takes (event, context)), "
+        "so it is analysed as that handler's helper",
+        "cfn.py:4: cfn.handler (handler; name matches the handler-name patterns)",
+        "2 handler(s)",
+    ]
+
+
+def test_a_file_outside_any_project_is_analysed_on_its_own(tmp_path, monkeypatch):
+    folder = tmp_path / "loose"
+    write(folder, {"app.py": """
+        import boto3
+
+        def handler(event, context):
+            return boto3.client("s3")
+    """})
+    monkeypatch.setattr(project_pkg, "find_project_root", lambda path: None)
+    assert found(folder) == [("app.py", 4, "LAM301")]
+
+
+# --- front ends ----------------------------------------------------------------------
+PROJECT = {
+    "app.py": """
+        from helpers import save
+
+        def handler(event, context):
+            save(event["id"])
+    """,
+    "helpers.py": """
+        import boto3
+
+        def save(key):
+            boto3.client("s3").put_object(Bucket="b", Key=key, Body=b"")
+    """,
+    "unrelated.py": "x = 1\n",
+}
+
+
+@pytest.mark.parametrize("args", [["--jobs", "2", "."], ["helpers.py"]])
+def test_flake8_reports_the_helper_modules_finding_with_jobs_and_a_single_file(tmp_path, args):
+    root = make(tmp_path, PROJECT)
+    env = dict(os.environ, FLAKE8_LAMBDA_STATE_CACHE_DIR="off")
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=LAM", *args], cwd=root,
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.stderr == ""
+    lines = [line.split(" ", 1)[0] for line in proc.stdout.splitlines()]
+    assert [line.lstrip("./") for line in lines] == ["helpers.py:4:5:"]
+
+
+def test_check_json_reports_the_cross_module_finding(tmp_path, monkeypatch, capsys):
+    root = make(tmp_path, PROJECT)
+    monkeypatch.chdir(root)
+    assert cli_main(["check", "--format", "json", "."]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["path"].lstrip("./"), f["line"], f["code"], f["handler"]) for f in report["findings"]] \
+        == [("helpers.py", 4, "LAM301", "app.handler")]
+
+
+# --- the cache -------------------------------------------------------------------------
+def _count_summaries(monkeypatch):
+    calls = []
+    real = project_pkg.summarise
+
+    def counting(tree, filename, settings):
+        calls.append(os.path.basename(filename))
+        return real(tree, filename, settings)
+    monkeypatch.setattr(project_pkg, "summarise", counting)
+    return calls
+
+
+def test_cache_hit_then_invalidation_of_one_edited_module(tmp_path, monkeypatch):
+    root = make(tmp_path, PROJECT)
+    cache = tmp_path / "cache"
+    settings = Settings(cache_dir=str(cache))
+    calls = _count_summaries(monkeypatch)
+    build_index(str(root), settings)
+    assert sorted(calls) == ["app.py", "helpers.py", "unrelated.py"]
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    calls.clear()
+    opened = []
+    real_open = open
+
+    def spy(path, *a, **k):
+        opened.append(os.path.basename(str(path)))
+        return real_open(path, *a, **k)
+    monkeypatch.setattr("builtins.open", spy)
+    index = build_index(str(root), settings)
+    monkeypatch.setattr("builtins.open", real_open)
+    assert calls == []
+    assert [name for name in opened if name.endswith(".py")] == []   # nothing re-read
+    assert index.context(str(root / "helpers.py")).entries[0].key == "save"
+    (root / "helpers.py").write_text("def save(key):\n    return key\n", encoding="utf-8")
+    os.utime(root / "helpers.py", ns=(1, 1))
+    index = build_index(str(root), settings)
+    assert calls == ["helpers.py"]
+    assert index.summaries[str(root / "helpers.py")]["functions"]["save"]["line"] == 1
+
+
+def test_an_unwritable_cache_folder_is_not_an_error(tmp_path, monkeypatch):
+    root = make(tmp_path, PROJECT)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("FLAKE8_LAMBDA_STATE_CACHE_DIR", str(blocker / "cache"))
+    assert found(root) == [("helpers.py", 4, "LAM301")]
+
+
+def test_default_cache_folder_is_inside_the_project_and_ignores_itself(tmp_path, monkeypatch):
+    root = make(tmp_path, PROJECT)
+    monkeypatch.delenv("FLAKE8_LAMBDA_STATE_CACHE_DIR")
+    assert found(root) == [("helpers.py", 4, "LAM301")]
+    assert sorted(p.name for p in (root / ".lambda-state-cache").iterdir())[0] == ".gitignore"
