@@ -240,10 +240,12 @@ def run_handlers(args) -> int:
     wanted = {os.path.abspath(f) for f in files}
     count = 0
     for index in _indexes(files, settings):
-        for path, name, kind, reason in index.handlers:
+        def line_of(handler):
+            return index.summaries[handler[0]]["functions"][handler[1]]["line"]
+        for path, name, kind, reason in sorted(index.handlers, key=lambda h: (h[0], line_of(h))):
             if path not in wanted:
                 continue
-            line = index.summaries[path]["functions"][name]["line"]
+            line = line_of((path, name))
             shown = os.path.relpath(path)
             if (path, name) in index.demoted:
                 print(f"{shown}:{line}: {name} is not a handler: another handler calls it "

@@ -29,8 +29,9 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
             result.skipped = f"does not parse: {type(exc).__name__}: {exc}"
             return result
     from .project import context_for
-    context = context_for(filename, settings)
-    if not may_hold_handler(tree, filename, settings) and not (context and context.entries):
+    candidate = may_hold_handler(tree, filename, settings)
+    context = context_for(filename, settings, tree, candidate)
+    if not candidate and not (context and context.entries):
         return result
     from .analysis import SkippedFile, build_model  # libcst loads only when needed
     from .rules import run_rules

@@ -28,9 +28,9 @@ def project_files(root: str):
     return python_files([root], [])
 
 
-def build_index(root: Optional[str], settings, files=None) -> ProjectIndex:
+def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
     """Summarise every module of the project (from the cache when unchanged)
-    and solve reachability."""
+    and solve reachability. `trees` holds `ast` trees already parsed."""
     import ast
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     cache = SummaryCache(cache_folder(root, settings.cache_dir), root or "", _fingerprint(settings))
@@ -43,6 +43,9 @@ def build_index(root: Optional[str], settings, files=None) -> ProjectIndex:
         if not stat_module.S_ISREG(info.st_mode):
             continue
         rel = os.path.relpath(path, root) if root else path
+        if trees and path in trees:
+            summaries[path] = summarise(trees[path], path, settings)
+            continue
         summary = cache.get(rel, info)
         if summary is None:
             try:
@@ -67,7 +70,7 @@ def build_index(root: Optional[str], settings, files=None) -> ProjectIndex:
     return ProjectIndex(root, summaries, settings)
 
 
-def project_for(filename: str, settings) -> Optional[ProjectIndex]:
+def project_for(filename: str, settings, tree=None) -> Optional[ProjectIndex]:
     """The index of the project holding `filename` (None for a file that is
     not on disk, such as flake8's stdin). Outside any project the file is a
     project of its own."""
@@ -78,13 +81,18 @@ def project_for(filename: str, settings) -> Optional[ProjectIndex]:
     key = (root or path, settings)
     index = _INDEXES.get(key)
     if index is None:
-        index = build_index(root, settings, None if root else [path])
+        trees = {path: tree} if tree is not None and not root else None
+        index = build_index(root, settings, None if root else [path], trees)
         _INDEXES[key] = index
     return index
 
 
-def context_for(filename: str, settings) -> Optional[FileContext]:
-    index = project_for(filename, settings)
+def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Optional[FileContext]:
+    """What the project says of `filename`. A file outside any project that
+    cannot hold a handler needs no index at all."""
+    if not may_hold_handler and filename and find_project_root(os.path.abspath(filename)) is None:
+        return None
+    index = project_for(filename, settings, tree)
     return index.context(filename) if index is not None else None
 
 

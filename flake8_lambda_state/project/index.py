@@ -94,9 +94,14 @@ class _Node:
     hot: bool = False
     self_state: bool = False
     crossed: bool = False                       # reached through another file
-    # the first call path from each handler that reaches it, keyed (path, function)
-    routes: Dict[Tuple[str, str], Tuple[str, ...]] = field(default_factory=dict)
-    kinds: Dict[Tuple[str, str], str] = field(default_factory=dict)
+    handlers: int = 0                           # bit i set: handler i reaches it
+
+
+@dataclass(frozen=True)
+class _Edge:
+    callee: Tuple[str, str, str]
+    line: int
+    hot: bool                                   # the call itself runs every time its caller does
 
 
 class ProjectIndex:
@@ -105,6 +110,8 @@ class ProjectIndex:
         self.summaries = summaries
         self.settings = settings
         self.files = set(summaries)
+        self.folders = {folder for path in self.files
+                        for folder in _ancestors_named(os.path.dirname(path), None, root)}
         self.layer_roots = sorted({d for d in (os.path.dirname(p) for p in self.files)
                                    for d in _ancestors_named(d, "python", root)})
         self._module_cache: Dict[Tuple[str, str, int], Optional[str]] = {}
@@ -116,12 +123,27 @@ class ProjectIndex:
         self.handlers: List[Tuple[str, str, str, str]] = []   # path, function, kind, reason
         self.demoted: Set[Tuple[str, str]] = set()
         self._contexts: Dict[str, FileContext] = {}
+        self.edges: Dict[Tuple[str, str, str], List[_Edge]] = {}
+        self._routes: Dict[int, dict] = {}
+        self._resolved: Dict[Tuple[str, str, str], list] = {}
+        self._sensitive_names: Dict[str, bool] = {}
+        self._displays: Dict[str, str] = {}
         self._solve()
+        self._handler_ids = {h[:2] for h in self.handlers}
+        self._by_path: Dict[str, List[_Node]] = {}
+        for node in self.nodes.values():
+            self._by_path.setdefault(node.path, []).append(node)
 
     # --- modules ------------------------------------------------------------
     def display_module(self, path: str) -> str:
         """`enrich.crm` for src/enrich/crm.py: the dotted name below the
         project root, a `src/` folder or a layer's `python/` folder."""
+        shown = self._displays.get(path)
+        if shown is None:
+            shown = self._displays[path] = self._display_module(path)
+        return shown
+
+    def _display_module(self, path: str) -> str:
         base = self.root or os.path.dirname(path)
         rel = os.path.relpath(path, base).replace(os.sep, "/")
         parts = rel[:-3].split("/") if rel.endswith(".py") else rel.split("/")
@@ -170,12 +192,9 @@ class ProjectIndex:
                 candidate = os.path.normpath(candidate)
                 if candidate in self.files and candidate != importer:
                     return candidate
-            if rel and any(f.startswith(stem + os.sep) for f in self._under(base)):
-                return stem          # a namespace package (a folder without __init__)
+            if rel and os.path.normpath(stem) in self.folders:
+                return os.path.normpath(stem)   # a namespace package (a folder without __init__)
         return None
-
-    def _under(self, base: str) -> Iterable[str]:
-        return (f for f in self.files if f.startswith(base + os.sep))
 
     # --- names ----------------------------------------------------------------
     def name_in(self, path: str, name: str, _depth: int = 0) -> Optional[Target]:
@@ -357,7 +376,12 @@ class ProjectIndex:
 
     # --- request data ------------------------------------------------------------
     def _sensitive(self, name: Optional[str]) -> bool:
-        return bool(name) and self.settings.is_sensitive_name(name)
+        if not name:
+            return False
+        known = self._sensitive_names.get(name)
+        if known is None:
+            known = self._sensitive_names[name] = self.settings.is_sensitive_name(name)
+        return known
 
     def local_levels(self, fn: dict, params: Dict[str, int]) -> Dict[str, int]:
         levels = dict(params)
@@ -392,51 +416,54 @@ class ProjectIndex:
         return {n: SENSITIVE if self._sensitive(n) else REQ for n in names}
 
     def _solve(self):
-        for path in sorted(self.files):
-            for name, kind, reason in self.summaries[path]["handlers"]:
-                self.handlers.append((path, name, kind, reason))
+        found = [(path, name, kind, reason) for path in self.files
+                 for name, kind, reason in self.summaries[path]["handlers"]]
+        self.handlers = sorted(found, key=lambda h: (self.display_module(h[0]), h[1]))
         self._walk(self.handlers)
         demoted = self._find_demoted()
         if demoted:
             self.demoted = demoted
             self.nodes.clear()
+            self.edges.clear()
+            self._resolved.clear()
             self.hot_sites.clear()
-            self._walk([h for h in self.handlers if (h[0], h[1]) not in demoted])
+            self._walk(self.handlers)
+
+    def _active(self) -> List[int]:
+        return [i for i, h in enumerate(self.handlers) if (h[0], h[1]) not in self.demoted]
 
     def _find_demoted(self) -> Set[Tuple[str, str]]:
         """SPEC Core 2: an (event, context) function that another handler calls
-        is reached through that caller, unless nothing calls it."""
+        is reached through that caller, unless nothing calls it (or it is a
+        mutual recursion with its caller)."""
         out = set()
-        for path, name, kind, reason in self.handlers:
+        for i, (path, name, kind, reason) in enumerate(self.handlers):
             if reason not in (PLAIN_NAME, PLAIN_SIGNATURE):
                 continue
             params = self.summaries[path]["functions"][name]["params"]
             if len(params) < 2 or params[0] != "event" or params[1] not in CONTEXT_NAMES:
                 continue
-            node = self.nodes.get((path, name, ""))
-            if node is None:
-                continue
-            callers = set(node.routes) - {(path, name)}
-            mine = self._reach_of((path, name))
-            if any(caller not in mine for caller in callers):   # not a mutual recursion
-                out.add((path, name))
+            mine = self.nodes[(path, name, "")].handlers
+            for j in _bits(mine & ~(1 << i)):
+                caller = self.nodes[(self.handlers[j][0], self.handlers[j][1], "")]
+                if not caller.handlers >> i & 1:
+                    out.add((path, name))
+                    break
         return out
 
-    def _reach_of(self, handler: Tuple[str, str]) -> Set[Tuple[str, str]]:
-        return {(n.path, n.key) for n in self.nodes.values() if handler in n.routes
-                and n.key in self.summaries[n.path]["functions"]}
-
     def _walk(self, handlers):
+        """Request-data levels, hotness and module crossings to a fixpoint over
+        the call graph, then which handlers reach each function (bitmasks)."""
         queue = deque()
-        for path, name, kind, _reason in handlers:
+        for i in self._active():
+            path, name, kind, _reason = handlers[i]
             fn = self.summaries[path]["functions"][name]
             node = self._node(path, name, "")
-            ident = (path, name)
-            node.routes.setdefault(ident, (self.handler_name(ident),))
-            node.kinds.setdefault(ident, kind)
             node.params = _merge(node.params, self._start_levels(fn, kind))
             node.hot = node.hot or not fn["memoized"]
+            node.handlers |= 1 << i
             queue.append(node)
+        starts = list(queue)
         budget = MAX_NODES
         while queue and budget:
             budget -= 1
@@ -445,15 +472,9 @@ class ProjectIndex:
             if fn is None:
                 continue
             levels = self.local_levels(fn, node.params)
-            for call in fn["calls"]:
-                resolved = self.resolve_call(node.path, node.key, fn, call, node.served)
-                if resolved is None:
-                    continue
-                target, bound, self_state, served = resolved
-                callee_fn = self.function(target)
-                if callee_fn is None:
-                    continue
-                hot = node.hot and call["hot"] and not callee_fn["memoized"]
+            for call, target, bound, self_state, callee_fn, callee in self._calls_of(node, fn):
+                edge_hot = call["hot"] and not callee_fn["memoized"]
+                hot = node.hot and edge_hot
                 if hot:
                     self.hot_sites.setdefault((target.path, target.name), set()).add(
                         (node.path, call["line"]))
@@ -466,7 +487,6 @@ class ProjectIndex:
                         pushed[params[i]] = self.level(sources, levels)
                 for keyword, sources in call["kwargs"].items():
                     pushed[keyword] = self.level(sources, levels)
-                callee = self._node(target.path, target.name, served if "." in target.name else "")
                 changed = False
                 merged = _merge(callee.params, pushed)
                 if merged != callee.params:
@@ -478,12 +498,7 @@ class ProjectIndex:
                 crossed = node.crossed or target.path != node.path
                 if crossed and not callee.crossed:
                     callee.crossed, changed = True, True
-                for ident, route in node.routes.items():
-                    if ident not in callee.routes:
-                        callee.routes[ident] = route + (target.display(self),)
-                        callee.kinds[ident] = node.kinds[ident]
-                        changed = True
-                if changed:
+                if changed or (callee.path, callee.key, callee.served) not in self.edges:
                     queue.append(callee)
             for container in fn["evicts"]:
                 found = self.expression(node.path, container)
@@ -494,6 +509,35 @@ class ProjectIndex:
                     found = self.expression(node.path, container)
                     if found is not None and found.kind == "state":
                         self.request_keyed.add((found.path, found.name))
+        queue = deque(starts)
+        while queue:
+            node = queue.popleft()
+            for edge in self.edges.get((node.path, node.key, node.served), ()):
+                callee = self.nodes[edge.callee]
+                if node.handlers & ~callee.handlers:
+                    callee.handlers |= node.handlers
+                    queue.append(callee)
+
+    def _calls_of(self, node: _Node, fn: dict) -> list:
+        """The project calls of a function, resolved once; records its edges."""
+        ident = (node.path, node.key, node.served)
+        resolved = self._resolved.get(ident)
+        if resolved is None:
+            resolved = self._resolved[ident] = []
+            edges = self.edges[ident] = []
+            for call in fn["calls"]:
+                found = self.resolve_call(node.path, node.key, fn, call, node.served)
+                if found is None:
+                    continue
+                target, bound, self_state, served = found
+                callee_fn = self.function(target)
+                if callee_fn is None:
+                    continue
+                callee = self._node(target.path, target.name, served if "." in target.name else "")
+                resolved.append((call, target, bound, self_state, callee_fn, callee))
+                edges.append(_Edge((callee.path, callee.key, callee.served), call["line"],
+                                   call["hot"] and not callee_fn["memoized"]))
+        return resolved
 
     def _node(self, path: str, key: str, served: str) -> _Node:
         ident = (path, key, served)
@@ -501,6 +545,27 @@ class ProjectIndex:
         if node is None:
             node = self.nodes[ident] = _Node(path, key, served)
         return node
+
+    def route(self, handler: int, node: _Node) -> Tuple[str, ...]:
+        """The shortest call path from handler `handler` to `node`, module-qualified."""
+        parents = self._routes.get(handler)
+        if parents is None:
+            path, name = self.handlers[handler][:2]
+            start = (path, name, "")
+            parents = self._routes[handler] = {start: None}
+            queue = deque([start])
+            while queue:
+                ident = queue.popleft()
+                for edge in self.edges.get(ident, ()):
+                    if edge.callee not in parents:
+                        parents[edge.callee] = ident
+                        queue.append(edge.callee)
+        out = []
+        ident = (node.path, node.key, node.served)
+        while ident is not None and len(out) < 100:
+            out.append(ident)
+            ident = parents.get(ident)
+        return tuple(f"{self.display_module(p)}.{k}" for p, k, _ in reversed(out))
 
     # --- per file ---------------------------------------------------------------------
     def handler_name(self, ident: Tuple[str, str]) -> str:
@@ -512,21 +577,20 @@ class ProjectIndex:
             return self._contexts[path]
         entries: Dict[str, Entry] = {}
         counts: Dict[str, int] = {}
-        for node in self.nodes.values():
-            if node.path != path:
+        nodes = self._by_path.get(path, ())
+        for node in nodes:
+            reaching = _count(node.handlers)
+            if node.served == "" and (path, node.key) in self._handler_ids:
+                counts[node.key] = reaching - 1
+            if not node.crossed or not node.handlers:
                 continue
-            if (path, node.key) in node.routes:
-                counts[node.key] = len(node.routes) - 1
-            if not node.crossed:
-                continue
-            first = min(node.routes, key=lambda h: (self.display_module(h[0]), h[1]))
+            first = _lowest(node.handlers)      # handlers are sorted by module and name
             entry = entries.get(node.key)
             if entry is None:
                 entry = entries[node.key] = Entry(
-                    node.key, self.handler_name(first), node.kinds[first], len(node.routes) - 1,
-                    node.routes[first])
-            elif len(node.routes) - 1 > entry.others:
-                entry.others = len(node.routes) - 1
+                    node.key, self.handler_name(self.handlers[first][:2]), self.handlers[first][2],
+                    reaching - 1, self.route(first, node))
+            entry.others = max(entry.others, reaching - 1)
             entry.params = _merge(entry.params, node.params)
             entry.hot = entry.hot or node.hot
             entry.self_state = entry.self_state or node.self_state
@@ -544,10 +608,9 @@ class ProjectIndex:
             if built and built.startswith(BOUNDED_FACTORIES):
                 bounded.add((owner, name))
         reach_counts: Dict[str, int] = {}
-        for node in self.nodes.values():
-            if node.path == path:
-                reach_counts[node.key] = max(reach_counts.get(node.key, 0), len(node.routes))
-        hot_sites = {key: len(sites) for (p, key), sites in self.hot_sites.items() if p == path}
+        for node in nodes:
+            reach_counts[node.key] = max(reach_counts.get(node.key, 0), _count(node.handlers))
+        hot_sites = {node.key: len(self.hot_sites.get((path, node.key), ())) for node in nodes}
         context = FileContext(
             entries=sorted(entries.values(), key=lambda e: e.key),
             demoted=frozenset(n for p, n in self.demoted if p == path),
@@ -558,13 +621,24 @@ class ProjectIndex:
         self._contexts[path] = context
         return context
 
-    def needs_analysis(self, path: str) -> bool:
-        path = os.path.abspath(path)
-        return any(n.path == path for n in self.nodes.values()) or bool(
-            self.summaries.get(path, {}).get("handlers"))
-
     def reached_files(self, handler: Tuple[str, str]) -> List[str]:
-        return sorted({n.path for n in self.nodes.values() if handler in n.routes})
+        bit = 1 << self.handlers.index(next(h for h in self.handlers if h[:2] == handler))
+        return sorted({n.path for n in self.nodes.values() if n.handlers & bit})
+
+
+def _count(mask: int) -> int:
+    return bin(mask).count("1")
+
+
+def _lowest(mask: int) -> int:
+    return (mask & -mask).bit_length() - 1
+
+
+def _bits(mask: int) -> Iterable[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 def _merge(a: Dict[str, int], b: Dict[str, int]) -> Dict[str, int]:
@@ -577,10 +651,11 @@ def _merge(a: Dict[str, int], b: Dict[str, int]) -> Dict[str, int]:
     return out
 
 
-def _ancestors_named(folder: str, name: str, root: Optional[str]) -> Iterable[str]:
-    """Ancestor folders of `folder` (itself included) named `name`, below `root`."""
+def _ancestors_named(folder: str, name: Optional[str], root: Optional[str]) -> Iterable[str]:
+    """Ancestor folders of `folder` (itself included) named `name` (any name
+    when None), below `root`."""
     while folder and (root is None or folder.startswith(root)):
-        if os.path.basename(folder) == name:
+        if name is None or os.path.basename(folder) == name:
             yield folder
         parent = os.path.dirname(folder)
         if parent == folder:
