@@ -156,12 +156,22 @@ def test_src_layout_and_ancestor_folder_imports(tmp_path):
         "functions/report/helpers.py": """
             import requests
 
+            from mylib.db import connect
+
             def render(event):
+                connect()
                 return requests.Session().get("https://x").text
         """,
+        "src/mylib/__init__.py": "",
+        "src/mylib/db.py": """
+            import pymysql
+
+            def connect():
+                return pymysql.connect(host="db")
+        """,
     }, marker="template.yaml")
-    assert found(root) == [("functions/report/helpers.py", 4, "LAM301"),
-                           ("src/enrich/crm.py", 4, "LAM301")]
+    assert found(root) == [("functions/report/helpers.py", 7, "LAM301"),
+                           ("src/enrich/crm.py", 4, "LAM301"), ("src/mylib/db.py", 4, "LAM301")]
 
 
 def test_layer_python_folder_is_an_import_root(tmp_path):
@@ -259,6 +269,34 @@ def test_base_class_template_method_reaches_the_served_subclass_override(tmp_pat
     res = results(root)
     assert sorted(res) == [("jobs.py", 8, "LAM301")]
     assert "via jobs.lambda_handler -> base.Job.main -> jobs.Export.run" in res[("jobs.py", 8, "LAM301")]
+
+
+def test_template_method_within_the_module_a_handler_elsewhere_serves(tmp_path):
+    root = make(tmp_path, {
+        "jobs.py": """
+            import boto3
+
+
+            class Job:
+                def main(self, event):
+                    return self.run(event)
+
+                def run(self, event):
+                    return None
+
+
+            class Export(Job):
+                def run(self, event):
+                    return boto3.client("s3").list_buckets()
+        """,
+        "app.py": """
+            import jobs
+
+            def lambda_handler(event, context):
+                return jobs.Export().main(event)
+        """,
+    })
+    assert found(root) == [("jobs.py", 14, "LAM301")]
 
 
 def test_module_level_instance_of_another_module_is_module_state(tmp_path):
