@@ -35,3 +35,17 @@ NON_CONTENT_CALLS = frozenset({
     "builtins.len", "builtins.isinstance", "builtins.issubclass", "builtins.hasattr",
     "builtins.callable", "builtins.bool", "builtins.id", "builtins.type",
 })
+# Calls whose result is an init-time constant when their arguments are.
+CONSTANT_CALLS_PREFIXES = ("os.path.", "pathlib.", "posixpath.")
+CONSTANT_CALLS = frozenset({
+    "os.getenv", "os.environ.get", "os.fspath", "builtins.str", "builtins.int", "builtins.float",
+    "builtins.bool", "builtins.tuple", "builtins.frozenset", "builtins.bytes", "builtins.len",
+})
+CONSTANT_METHODS = frozenset({
+    "join", "format", "upper", "lower", "strip", "rstrip", "lstrip", "replace", "split",
+    "joinpath", "with_suffix", "with_name", "resolve", "absolute", "encode", "decode", "get",
+})
+CONSTANT_NAMES = frozenset({"True", "False", "None", "__file__", "__name__", "__package__"})
+# Methods that put their arguments into the receiver.
+FILLING_METHODS = frozenset({"append", "add", "extend", "insert", "update", "setdefault",
+                             "appendleft", "extendleft", "__setitem__", "put", "put_nowait"})

@@ -663,3 +663,62 @@ def test_default_cache_folder_is_inside_the_project_and_ignores_itself(tmp_path,
     monkeypatch.delenv("FLAKE8_LAMBDA_STATE_CACHE_DIR")
     assert found(root) == [("helpers.py", 4, "LAM301")]
     assert sorted(p.name for p in (root / ".lambda-state-cache").iterdir())[0] == ".gitignore"
+
+
+def test_constant_passed_from_another_module_makes_a_bundled_read_per_invocation(tmp_path):
+    root = make(tmp_path, {
+        "common/__init__.py": "",
+        "common/config.py": """
+            import json
+            import os
+
+            HERE = os.path.dirname(__file__)
+
+            def load(name, folder=HERE):
+                with open(os.path.join(folder, name)) as fh:
+                    return json.load(fh)
+
+            def relay(name):
+                return load(name)
+        """,
+        "app.py": """
+            from common import config
+
+            def lambda_handler(event, context):
+                return config.relay("rules.json")
+        """,
+        "other.py": """
+            from common.config import load
+
+            def handler(event, context):
+                return load(event["file"])
+        """,
+    })
+    # relay() passes its constant on; other.handler passes request data to
+    # load(), so the read is not of a constant path once both reach it.
+    assert found(root) == []
+    (root / "other.py").unlink()
+    forget_indexes()
+    assert found(root) == [("common/config.py", 7, "LAM303")]
+
+
+def test_a_failing_index_degrades_to_single_module_analysis_with_one_warning(tmp_path, monkeypatch,
+                                                                            capsys):
+    root = make(tmp_path, {
+        "app.py": """
+            import boto3
+
+            def handler(event, context):
+                return boto3.client("s3")
+        """,
+        "other.py": "import app\n",
+    })
+
+    def broken(self, path):
+        raise KeyError("planted")
+    monkeypatch.setattr(project_pkg.ProjectIndex, "context", broken)
+    monkeypatch.setattr(project_pkg, "_FAILED", set())
+    assert found(root) == [("app.py", 4, "LAM301")]
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"flake8-lambda-state: warning: project index of {root} failed (KeyError: "
+                   f"'planted'); files are analysed on their own, please report it"]

@@ -11,7 +11,8 @@ from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
-from ..vocabulary import NON_CONTENT_CALLS
+from ..vocabulary import (CONSTANT_CALLS, CONSTANT_CALLS_PREFIXES, CONSTANT_METHODS, CONSTANT_NAMES,
+                          FILLING_METHODS, NON_CONTENT_CALLS)
 from .handlers import Handler
 from .names import dotted, string_value
 from .reachability import Reachability
@@ -19,20 +20,6 @@ from .symbols import BUILTIN, IMPORT, LOCAL, STATE, CallTarget, Symbols
 from .units import Unit
 
 NONE, REQUEST, SENSITIVE = 0, 1, 2
-# Methods that put their arguments into the receiver.
-FILLING_METHODS = {"append", "add", "extend", "insert", "update", "setdefault", "appendleft",
-                   "extendleft", "__setitem__", "put", "put_nowait"}
-# Calls whose result is an init-time constant when their arguments are.
-CONSTANT_CALLS_PREFIXES = ("os.path.", "pathlib.", "posixpath.")
-CONSTANT_CALLS = {
-    "os.getenv", "os.environ.get", "os.fspath", "builtins.str", "builtins.int", "builtins.float",
-    "builtins.bool", "builtins.tuple", "builtins.frozenset", "builtins.bytes", "builtins.len",
-}
-CONSTANT_METHODS = {
-    "join", "format", "upper", "lower", "strip", "rstrip", "lstrip", "replace", "split",
-    "joinpath", "with_suffix", "with_name", "resolve", "absolute", "encode", "decode", "get",
-}
-CONSTANT_NAMES = {"True", "False", "None", "__file__", "__name__", "__package__"}
 
 
 class DataFlow:
@@ -44,6 +31,7 @@ class DataFlow:
         self.request_attributes = request_attributes
         self.request_imports = request_imports
         self.handler_units = {id(h.unit) for h in handlers}
+        self.entries = {id(h.unit): h.entry for h in handlers if h.entry is not None}
         self.param_level: Dict[int, Dict[str, int]] = {}
         self.local_level: Dict[int, Dict[str, int]] = {}
         self._cache: Dict[tuple, int] = {}
@@ -296,11 +284,14 @@ class DataFlow:
                    for s in stores)
 
     def _param_constant(self, name: str, unit: Unit) -> bool:
-        if id(unit) in self.handler_units:
+        entry = self.entries.get(id(unit))
+        if entry is not None and name not in entry.constant_params:
+            return False             # some caller in another module passes a non-constant
+        if id(unit) in self.handler_units and entry is None:
             return False
         callers = [c for c in self.reach.callers.get(id(unit), ()) if self.reach.reach(c[0])]
         if not callers:
-            return False
+            return entry is not None
         default = next((p.default for p in unit.all_params() if p.name.value == name), None)
         for caller, site, target in callers:
             arg = target.arguments(site.node).get(name)

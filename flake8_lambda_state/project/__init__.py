@@ -6,6 +6,7 @@ belongs to, built once per process and run (summaries cached on disk)."""
 import hashlib
 import os
 import stat as stat_module
+import sys
 from typing import Dict, Optional, Tuple
 
 from .cache import SummaryCache, cache_folder, content_hash
@@ -14,12 +15,35 @@ from .root import find_project_root
 from .summary import summarise
 
 _INDEXES: Dict[Tuple[str, object], ProjectIndex] = {}
+_FAILED: set = set()
 MAX_FILES = 20_000
 
 
+def _code_version() -> str:
+    """A hash of the code that writes summaries: a cache written by another
+    version of the tool is never read."""
+    global _CODE_VERSION
+    if _CODE_VERSION is None:
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        digest = hashlib.sha256()
+        for rel in ("project/summary.py", "vocabulary.py", "handler_names.py", "templates.py"):
+            try:
+                with open(os.path.join(here, rel), "rb") as fh:
+                    digest.update(fh.read())
+            except OSError:
+                digest.update(rel.encode())
+        _CODE_VERSION = digest.hexdigest()
+    return _CODE_VERSION
+
+
+_CODE_VERSION = None
+
+
 def _fingerprint(settings) -> str:
-    """Settings that change what a summary holds (which functions are handlers)."""
-    key = repr((settings.handler_names, settings.explicit_handlers, settings.templates))
+    """What changes a summary: the code that writes it and the settings that
+    decide which functions are handlers."""
+    key = repr((_code_version(), settings.handler_names, settings.explicit_handlers,
+                settings.templates))
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -89,11 +113,22 @@ def project_for(filename: str, settings, tree=None) -> Optional[ProjectIndex]:
 
 def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Optional[FileContext]:
     """What the project says of `filename`. A file outside any project that
-    cannot hold a handler needs no index at all."""
+    cannot hold a handler needs no index at all. Should the index itself fail
+    (a bug of ours), the file is analysed on its own, with one warning per
+    project rather than a lost run."""
     if not may_hold_handler and filename and find_project_root(os.path.abspath(filename)) is None:
         return None
-    index = project_for(filename, settings, tree)
-    return index.context(filename) if index is not None else None
+    try:
+        index = project_for(filename, settings, tree)
+        return index.context(filename) if index is not None else None
+    except Exception as exc:  # noqa: BLE001 - contain our own bugs
+        root = find_project_root(os.path.abspath(filename)) or filename
+        if root not in _FAILED:
+            _FAILED.add(root)
+            print(f"flake8-lambda-state: warning: project index of {root} failed "
+                  f"({type(exc).__name__}: {exc}); files are analysed on their own, please "
+                  f"report it", file=sys.stderr)
+        return None
 
 
 def forget_indexes():

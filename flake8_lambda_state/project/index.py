@@ -47,6 +47,7 @@ class Entry:
     hot: bool = False                          # runs on every invocation
     self_state: bool = False                   # `self` is a module-level instance
     hot_sites: int = 0                         # per-invocation call sites, project-wide
+    constant_params: FrozenSet[str] = frozenset()   # every caller passes an init-time constant
 
 
 @dataclass
@@ -95,6 +96,7 @@ class _Node:
     self_state: bool = False
     crossed: bool = False                       # reached through another file
     handlers: int = 0                           # bit i set: handler i reaches it
+    constant: Set[str] = field(default_factory=set)   # parameters every caller passes a constant
 
 
 @dataclass(frozen=True)
@@ -517,6 +519,47 @@ class ProjectIndex:
                 if node.handlers & ~callee.handlers:
                     callee.handlers |= node.handlers
                     queue.append(callee)
+        self._constant_params(starts)
+
+    def _constant_params(self, starts):
+        """SPEC Core 6 across modules: a parameter is an init-time constant
+        when every reachable call site passes one (or leaves a constant
+        default), following constants passed on from the caller's own
+        parameters. Starts optimistic and removes until nothing changes."""
+        handler_nodes = {id(n) for n in starts}
+        for node in self.nodes.values():
+            fn = self.function(Target("method" if "." in node.key else "function", node.path, node.key))
+            node.constant = set() if fn is None or id(node) in handler_nodes else \
+                set(fn["params"] + fn["kwonly"])
+        changed = True
+        while changed:
+            changed = False
+            for ident, resolved in self._resolved.items():
+                caller = self.nodes[ident].constant
+                for call, _target, bound, _self_state, callee_fn, callee in resolved:
+                    if not callee.constant:
+                        continue
+                    params = callee_fn["params"]
+                    if bound and params:
+                        params = params[1:]
+                        callee.constant.discard(callee_fn["params"][0])
+                    passed = {}
+                    for i, const in enumerate(call["consts"]):
+                        if call["args"][i] is None:      # *args: the rest is unknown
+                            passed.update({p: None for p in params[i:]})
+                            break
+                        if i < len(params):
+                            passed[params[i]] = const
+                    passed.update(call["kconsts"])
+                    for name in list(callee.constant):
+                        if name in passed:
+                            const = passed[name]
+                            ok = const is not None and set(const) <= caller
+                        else:
+                            ok = name in callee_fn["defaults"]
+                        if not ok:
+                            callee.constant.discard(name)
+                            changed = True
 
     def _calls_of(self, node: _Node, fn: dict) -> list:
         """The project calls of a function, resolved once; records its edges."""
@@ -589,7 +632,8 @@ class ProjectIndex:
             if entry is None:
                 entry = entries[node.key] = Entry(
                     node.key, self.handler_name(self.handlers[first][:2]), self.handlers[first][2],
-                    reaching - 1, self.route(first, node))
+                    reaching - 1, self.route(first, node), constant_params=frozenset(node.constant))
+            entry.constant_params &= frozenset(node.constant)   # served through several classes
             entry.others = max(entry.others, reaching - 1)
             entry.params = _merge(entry.params, node.params)
             entry.hot = entry.hot or node.hot

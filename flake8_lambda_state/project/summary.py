@@ -11,14 +11,13 @@ from typing import Dict, List, Optional, Set
 
 from ..handler_names import (CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE, is_test_file,
                              name_matches)
-from ..vocabulary import (BATCH_FUNCTIONS, CHALICE_CLASSES, MEMOIZING_DECORATORS,
-                          NON_CONTENT_CALLS, POWERTOOLS_DECORATORS, RESOLVER_CLASSES,
-                          RESOLVER_METHODS, WEB_FRAMEWORK_CLASSES, WEB_ROUTE_METHODS,
-                          WSGI_ADAPTERS)
+from ..vocabulary import (BATCH_FUNCTIONS, CHALICE_CLASSES, CONSTANT_CALLS,
+                          CONSTANT_CALLS_PREFIXES, CONSTANT_METHODS, CONSTANT_NAMES,
+                          FILLING_METHODS, MEMOIZING_DECORATORS, NON_CONTENT_CALLS,
+                          POWERTOOLS_DECORATORS, RESOLVER_CLASSES, RESOLVER_METHODS,
+                          WEB_FRAMEWORK_CLASSES, WEB_ROUTE_METHODS, WSGI_ADAPTERS)
 
-VERSION = 2
-FILLING_METHODS = {"append", "add", "extend", "insert", "update", "setdefault", "appendleft",
-                   "extendleft", "__setitem__"}
+VERSION = 3
 EVICTING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__"}
 REQUEST = "<request>"   # a source that is request data in itself (app.current_event)
 
@@ -58,6 +57,8 @@ class _Module:
         self.bindings: Dict[str, dict] = {}      # module-level names
         self.functions: Dict[str, ast.AST] = {}
         self.classes: Dict[str, ast.ClassDef] = {}
+        self.rebound: Set[str] = {name for node in ast.walk(tree) if isinstance(node, ast.Global)
+                                  for name in node.names}   # module names functions rebind
         for stmt in _module_statements(tree.body):
             if isinstance(stmt, ast.Import):
                 for alias in stmt.names:
@@ -184,6 +185,74 @@ class _FunctionSummary(ast.NodeVisitor):
         self.stores: Set[str] = set()          # module names bound or written into
         self.memo_subjects = self._memo_subjects()
         self._guarded_depth = 0
+        self.assigned: Dict[str, list] = {}    # local -> values bound by plain assignment
+        self._constant_stack: Set[str] = set()
+
+    # --- init-time constants (SPEC Core 6) -----------------------------------
+    def constant(self, node) -> Optional[List[str]]:
+        """None when `node` is not an init-time constant; else the parameters
+        it depends on (constant when every caller passes a constant there)."""
+        deps: Set[str] = set()
+        return sorted(deps) if self._constant(node, deps) else None
+
+    def _constant(self, node, deps: Set[str]) -> bool:
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.JoinedStr):
+            return all(self._constant(v.value if isinstance(v, ast.FormattedValue) else v, deps)
+                       for v in node.values)
+        if isinstance(node, ast.Name):
+            return self._constant_name(node.id, deps)
+        if isinstance(node, ast.Attribute):
+            return self._constant(node.value, deps)
+        if isinstance(node, ast.Subscript):
+            return self._constant(node.value, deps) and self._constant(node.slice, deps)
+        if isinstance(node, ast.Call):
+            if not all(self._constant(a, deps) for a in node.args) or not all(
+                    self._constant(k.value, deps) for k in node.keywords):
+                return False
+            name = self.module.qualify(node.func) or ""
+            if isinstance(node.func, ast.Name) and node.func.id not in self.module.imports:
+                name = f"builtins.{node.func.id}"
+            if name in CONSTANT_CALLS or name.startswith(CONSTANT_CALLS_PREFIXES):
+                return True
+            func = node.func
+            return isinstance(func, ast.Attribute) and func.attr in CONSTANT_METHODS \
+                and self._constant(func.value, deps)
+        if isinstance(node, ast.BinOp):
+            return self._constant(node.left, deps) and self._constant(node.right, deps)
+        if isinstance(node, ast.UnaryOp):
+            return self._constant(node.operand, deps)
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return all(self._constant(e, deps) for e in node.elts)
+        if isinstance(node, ast.Dict):
+            return all(k is not None and self._constant(k, deps) and self._constant(v, deps)
+                       for k, v in zip(node.keys, node.values))
+        return False
+
+    def _constant_name(self, name: str, deps: Set[str]) -> bool:
+        if name in CONSTANT_NAMES:
+            return True
+        if name in self.params or name in self.kwonly:
+            if name in self.assigned or any(f[0] == name for f in self.flows):
+                return False
+            deps.add(name)
+            return True
+        if name in self.locals:
+            values = self.assigned.get(name)
+            if not values or name in self._constant_stack or len(values) != sum(
+                    1 for f in self.flows if f[0] == name):
+                return False
+            self._constant_stack.add(name)
+            try:
+                return all(v is not None and self._constant(v, deps) for v in values)
+            finally:
+                self._constant_stack.discard(name)
+        binding = self.module.bindings.get(name)
+        if binding is not None:
+            return binding["count"] == 1 and name not in self.module.rebound
+        return name in self.module.imports or name in self.module.functions \
+            or name in self.module.classes
 
     # --- values -----------------------------------------------------------
     def sources(self, node, words=()) -> List[list]:
@@ -342,10 +411,12 @@ class _FunctionSummary(ast.NodeVisitor):
                 self.visit(value)
 
     # --- statements ---------------------------------------------------------
-    def _flow(self, target, value):
+    def _flow(self, target, value, plain=False):
         for name in _names_in_target(target):
             if name in self.locals:
                 self.flows.append([name, self.sources(value)])
+                self.assigned.setdefault(name, []).append(
+                    value if plain and isinstance(target, ast.Name) else None)
                 if isinstance(value, ast.Call):
                     ctor = self._constructor(value)
                     if ctor:
@@ -383,12 +454,12 @@ class _FunctionSummary(ast.NodeVisitor):
 
     def visit_Assign(self, node):
         for target in node.targets:
-            self._flow(target, node.value)
+            self._flow(target, node.value, plain=True)
         self.visit(node.value)
 
     def visit_AnnAssign(self, node):
         if node.value is not None:
-            self._flow(node.target, node.value)
+            self._flow(node.target, node.value, plain=True)
             self.visit(node.value)
 
     def visit_AugAssign(self, node):
@@ -445,6 +516,8 @@ class _FunctionSummary(ast.NodeVisitor):
                 "args": [self.sources(a) if not isinstance(a, ast.Starred) else None
                          for a in node.args],
                 "kwargs": {kw.arg: self.sources(kw.value) for kw in node.keywords if kw.arg},
+                "consts": [self.constant(a) for a in node.args],
+                "kconsts": {kw.arg: self.constant(kw.value) for kw in node.keywords if kw.arg},
                 "hot": self._guarded_depth == 0,
                 "receiver_ctor": self._receiver_ctor(func),
             })
@@ -473,7 +546,7 @@ class _FunctionSummary(ast.NodeVisitor):
             "kind": self.kind,
             "params": self.params,
             "kwonly": self.kwonly,
-            "defaults": _constant_defaults(self.fn),
+            "defaults": self._constant_defaults(),
             "memoized": any(d in MEMOIZING_DECORATORS for d in decorators),
             "flows": self.flows,
             "calls": self.calls,
@@ -482,6 +555,14 @@ class _FunctionSummary(ast.NodeVisitor):
             "fills": self.fills,
             "returns_new": self._returns_new(),
         }
+
+    def _constant_defaults(self) -> List[str]:
+        """Parameters whose default is an init-time constant."""
+        args = self.fn.args
+        positional = args.posonlyargs + args.args
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        return [a.arg for a, d in pairs if self.constant(d) == []]
 
     def _returns_new(self) -> Optional[str]:
         """The qualified callee of `return factory(...)` (or of a local bound
@@ -494,15 +575,6 @@ class _FunctionSummary(ast.NodeVisitor):
                 if isinstance(value, ast.Call):
                     return dotted(value.func)
         return None
-
-
-def _constant_defaults(fn) -> List[str]:
-    args = fn.args
-    positional = args.posonlyargs + args.args
-    named = positional[len(positional) - len(args.defaults):] if args.defaults else []
-    out = [a.arg for a in named]
-    out += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-    return out
 
 
 def _method_kind(fn, module: _Module) -> str:
