@@ -702,8 +702,7 @@ def test_constant_passed_from_another_module_makes_a_bundled_read_per_invocation
     assert found(root) == [("common/config.py", 7, "LAM303")]
 
 
-def test_a_failing_index_degrades_to_single_module_analysis_with_one_warning(tmp_path, monkeypatch,
-                                                                            capsys):
+def test_a_failing_index_degrades_to_single_module_analysis(tmp_path, monkeypatch, capsys):
     root = make(tmp_path, {
         "app.py": """
             import boto3
