@@ -721,3 +721,72 @@ def test_a_failing_index_degrades_to_single_module_analysis(tmp_path, monkeypatc
     err = capsys.readouterr().err.splitlines()
     assert err == [f"flake8-lambda-state: warning: project index of {root} failed (KeyError: "
                    f"'planted'); files are analysed on their own, please report it"]
+
+
+def test_service_collaborators_getters_and_namespace_relative_imports(tmp_path):
+    root = make(tmp_path, {
+        "svc/repository.py": """
+            import boto3
+
+            class Repository:
+                def save(self, item):
+                    boto3.resource("dynamodb").Table("t").put_item(Item=item)
+        """,
+        "svc/service.py": """
+            from . import repository
+
+            class Service:
+                def __init__(self):
+                    self.repo = repository.Repository()
+
+                def create(self, item):
+                    self.repo.save(item)
+
+            def get_service():
+                return Service()
+        """,
+        "app.py": """
+            from svc.service import get_service
+
+            def lambda_handler(event, context):
+                get_service().create(event)
+                svc = get_service()
+                svc.create(event)
+        """,
+    })
+    res = results(root)
+    assert sorted(res) == [("svc/repository.py", 5, "LAM301")]
+    assert "via app.lambda_handler -> svc.service.Service.create -> svc.repository.Repository.save" \
+        in res[("svc/repository.py", 5, "LAM301")]
+
+
+def test_resolver_imported_from_another_module_makes_current_event_request_data(tmp_path):
+    root = make(tmp_path, {
+        "api/app.py": """
+            from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+            from api import routes
+
+            app = APIGatewayRestResolver()
+
+            def lambda_handler(event, context):
+                return app.resolve(event, context)
+        """,
+        "api/__init__.py": "",
+        "api/routes.py": """
+            from api.app import app
+            from api import audit
+
+            @app.get("/me")
+            def me():
+                audit.remember(app.current_event.headers["authorization"])
+                return {}
+        """,
+        "api/audit.py": """
+            LAST = {}
+
+            def remember(token):
+                LAST["token"] = token
+        """,
+    })
+    assert found(root) == [("api/audit.py", 4, "LAM201")]

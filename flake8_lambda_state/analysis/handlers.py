@@ -140,6 +140,11 @@ class HandlerFinder:
                 if record_fn in functions and record_fn not in found:
                     found[record_fn] = Handler(functions[record_fn], RECORD,
                                                "Powertools batch record_handler", [handler.unit])
+        if self.context is not None:    # routes on an app object imported from another module
+            for name, reason in self.context.routes.items():
+                if name in functions and name not in found:
+                    found[name] = Handler(functions[name], ROUTE, reason)
+            self.request_attributes |= self.context.request_attributes
         demoted = self.context.demoted if self.context is not None else frozenset()
         for name in demoted:   # an (event, context) helper another handler calls
             if name in found and found[name].reason in (PLAIN_NAME, PLAIN_SIGNATURE):

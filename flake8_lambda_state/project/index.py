@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ..handler_names import CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE
-from .summary import RECORD, REQUEST, ROUTE
+from .summary import RECORD, REQUEST, ROUTE, route_kind
 
 NONE, REQ, SENSITIVE = 0, 1, 2
 BOUNDED_FACTORIES = ("cachetools.", "collections.deque")
@@ -63,6 +63,8 @@ class FileContext:
     reach_counts: Dict[str, int] = field(default_factory=dict)    # function -> handlers reaching it
     hot_sites: Dict[str, int] = field(default_factory=dict)       # function -> per-invocation callers
     module: str = ""                                              # dotted name for messages
+    routes: Dict[str, str] = field(default_factory=dict)          # function -> why it is a route
+    request_attributes: FrozenSet[str] = frozenset()              # `app.current_event` of an import
     path: str = ""
     index: Optional["ProjectIndex"] = None
 
@@ -185,6 +187,9 @@ class ProjectIndex:
             base = os.path.dirname(importer)
             for _ in range(level - 1):
                 base = os.path.dirname(base)
+            if not rel:
+                init = os.path.join(base, "__init__.py")
+                return init if init in self.files else (base if base in self.folders else None)
             bases = [base]
         else:
             bases = self.import_roots(importer)
@@ -273,6 +278,37 @@ class ProjectIndex:
         head, *rest = dotted_name.split(".")
         return self.follow(self.name_in(path, head), rest)
 
+    def class_built_by(self, path: str, callee: str, _depth: int = 0) -> Optional[Target]:
+        """The project class an instance is built from: `Cls(...)`, or a
+        project function that returns `Cls(...)` (`get_service()`)."""
+        target = self.expression(path, callee)
+        if target is None or _depth > 3:
+            return None
+        if target.kind == "class":
+            return target
+        if target.kind == "function":
+            returned = self.function(target).get("returns_new")
+            return self.class_built_by(target.path, returned, _depth + 1) if returned else None
+        return None
+
+    def attribute_class(self, path: str, cls: str, attribute: str, _seen=None) -> Optional[Target]:
+        """The class of `self.<attribute>` set to `Cls(...)` in a method of `cls` or its bases."""
+        seen = _seen or set()
+        info = self.summaries.get(path, {}).get("classes", {}).get(cls)
+        if info is None or (path, cls) in seen:
+            return None
+        seen.add((path, cls))
+        callee = info.get("attributes", {}).get(attribute)
+        if callee:
+            return self.class_built_by(path, callee)
+        for base in info["bases"]:
+            owner = self.expression(path, base) if base else None
+            if owner is not None and owner.kind == "class":
+                found = self.attribute_class(owner.path, owner.name, attribute, seen)
+                if found is not None:
+                    return found
+        return None
+
     def method(self, path: str, cls: str, name: str, _seen=None) -> Optional[Target]:
         """`name` on class `cls` of `path` or its bases, in MRO order."""
         seen = _seen or set()
@@ -331,9 +367,16 @@ class ProjectIndex:
                         return self._bound(found, None, served)
             return None
         if head in fn["ctors"] and len(rest) == 1:
-            cls = self.expression(path, fn["ctors"][head])
-            if cls is not None and cls.kind == "class":
+            cls = self.class_built_by(path, fn["ctors"][head])
+            if cls is not None:
                 found = self.method(cls.path, cls.name, rest[0])
+                return self._bound(found, False, f"{cls.path}::{cls.name}")
+            return None
+        if head == self_name and len(rest) == 2:       # self.repo.save(): a collaborator
+            served_path, _, served_cls = (served or f"{path}::{own_class}").partition("::")
+            cls = self.attribute_class(served_path, served_cls, rest[0])
+            if cls is not None:
+                found = self.method(cls.path, cls.name, rest[1])
                 return self._bound(found, False, f"{cls.path}::{cls.name}")
             return None
         if head in fn["params"] or head in fn["kwonly"] or any(f[0] == head for f in fn["flows"]):
@@ -420,6 +463,7 @@ class ProjectIndex:
     def _solve(self):
         found = [(path, name, kind, reason) for path in self.files
                  for name, kind, reason in self.summaries[path]["handlers"]]
+        found += self._imported_routes()
         self.handlers = sorted(found, key=lambda h: (self.display_module(h[0]), h[1]))
         self._walk(self.handlers)
         demoted = self._find_demoted()
@@ -430,6 +474,29 @@ class ProjectIndex:
             self._resolved.clear()
             self.hot_sites.clear()
             self._walk(self.handlers)
+
+    def app_built_by(self, path: str, local: str) -> str:
+        """What built the app object an imported name denotes ('' if unknown)."""
+        target = self.name_in(path, local)
+        if target is None or target.kind != "state":
+            return ""
+        return self.summaries[target.path]["bindings"].get(target.name, {}).get("built_by") or ""
+
+    def _imported_routes(self) -> List[Tuple[str, str, str, str]]:
+        """Routes registered on an app object imported from another module."""
+        out = []
+        for path in self.files:
+            for name, receiver, method in self.summaries[path].get("imported_routes", ()):
+                target = self.name_in(path, receiver)
+                built = self.app_built_by(path, receiver)
+                if not built:
+                    continue
+                kind = route_kind(built, method, self.summaries[target.path]["wsgi"])
+                if kind == "resolver":
+                    kind = f"route of Powertools resolver '{receiver}'"
+                if kind:
+                    out.append((path, name, ROUTE, kind))
+        return out
 
     def _active(self) -> List[int]:
         return [i for i, h in enumerate(self.handlers) if (h[0], h[1]) not in self.demoted]
@@ -655,7 +722,13 @@ class ProjectIndex:
         for node in nodes:
             reach_counts[node.key] = max(reach_counts.get(node.key, 0), _count(node.handlers))
         hot_sites = {node.key: len(self.hot_sites.get((path, node.key), ())) for node in nodes}
+        routes = {name: reason for p, name, kind, reason in self.handlers
+                  if p == path and name not in {h[0] for h in summary.get("handlers", ())}}
+        request_attributes = frozenset(
+            f"{local}.{attr}" for local in imports if self.app_built_by(path, local)
+            for attr in ("current_event", "current_request"))
         context = FileContext(
+            routes=routes, request_attributes=request_attributes,
             entries=sorted(entries.values(), key=lambda e: e.key),
             demoted=frozenset(n for p, n in self.demoted if p == path),
             imports=imports, evicted=frozenset(self.evicted), bounded=frozenset(bounded),

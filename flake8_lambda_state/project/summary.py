@@ -274,7 +274,7 @@ class _FunctionSummary(ast.NodeVisitor):
             return
         if isinstance(node, ast.Attribute):
             if node.attr in ("current_event", "current_request") and isinstance(node.value, ast.Name) \
-                    and node.value.id in self.module.bindings:
+                    and (node.value.id in self.module.bindings or node.value.id in self.module.imports):
                 out.append([REQUEST, words])
                 return
             self._sources(node.value, words + [node.attr], out)
@@ -577,6 +577,23 @@ class _FunctionSummary(ast.NodeVisitor):
         return None
 
 
+def _attribute_constructors(cls: ast.ClassDef) -> Dict[str, str]:
+    """`self.repo = Repository()` in any method: the attribute holds an
+    instance of that class (a service object's collaborators)."""
+    out: Dict[str, str] = {}
+    for item in cls.body:
+        if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) or not item.args.args:
+            continue
+        me = item.args.args[0].arg
+        for node in ast.walk(item):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                            and target.value.id == me and dotted(node.value.func):
+                        out.setdefault(target.attr, dotted(node.value.func))
+    return out
+
+
 def _method_kind(fn, module: _Module) -> str:
     for dec in fn.decorator_list:
         name = module.qualify(dec) or ""
@@ -599,7 +616,8 @@ def summarise(tree: ast.Module, filename: str, settings) -> dict:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods[item.name] = _FunctionSummary(item, module, _method_kind(item, module)).summary()
         classes[name] = {"line": cls.lineno, "bases": [dotted(b) or "" for b in cls.bases],
-                         "methods": methods}
+                         "methods": methods, "attributes": _attribute_constructors(cls)}
+    handlers, imported_routes = find_handlers(module, filename, settings, functions)
     return {
         "version": VERSION,
         "imports": module.imports,
@@ -607,15 +625,17 @@ def summarise(tree: ast.Module, filename: str, settings) -> dict:
         "bindings": module.bindings,
         "functions": functions,
         "classes": classes,
-        "handlers": find_handlers(module, filename, settings, functions),
+        "handlers": handlers,
+        "imported_routes": imported_routes,
+        "wsgi": _serves_wsgi(module),
     }
 
 
 # --- handlers (SPEC Core 1), on the ast: the index's view of every file -----
-def find_handlers(module: _Module, filename: str, settings, functions: Dict[str, dict]) -> List[list]:
-    """[[function, kind, reason], ...] in source order."""
+def find_handlers(module: _Module, filename: str, settings, functions: Dict[str, dict]):
+    """([[function, kind, reason], ...] in source order, routes on imported apps)."""
     if is_test_file(filename):
-        return []
+        return [], []
     explicit = settings.explicit_functions(filename)
     found: Dict[str, list] = {}
     routes = []
@@ -659,7 +679,7 @@ def find_handlers(module: _Module, filename: str, settings, functions: Dict[str,
                         and kw.value.id in module.functions and kw.value.id not in found:
                     found[kw.value.id] = [kw.value.id, RECORD, "Powertools batch record_handler"]
     order = {name: i for i, name in enumerate(module.functions)}
-    return sorted(found.values(), key=lambda h: order[h[0]])
+    return sorted(found.values(), key=lambda h: order[h[0]]), _imported_routes(module, found)
 
 
 def _serves_wsgi(module: _Module) -> bool:
@@ -686,14 +706,44 @@ def _decorator_reason(fn, module: _Module, middleware, wsgi):
         if last in POWERTOOLS_DECORATORS and (origin.startswith("aws_lambda_powertools")
                                               or built.startswith("aws_lambda_powertools")):
             return f"decorated with Powertools '{last}'", LAMBDA, None
-        if receiver and built in CHALICE_CLASSES:
-            if last == "route":
-                return "Chalice route", ROUTE, None
-            if last in ("lambda_function", "schedule") or last.startswith("on_"):
-                return f"Chalice {last} function", ROUTE, None
-        if receiver and last in RESOLVER_METHODS and built.startswith("aws_lambda_powertools") \
-                and built.rsplit(".", 1)[-1] in RESOLVER_CLASSES:
-            return None, LAMBDA, receiver
-        if wsgi and receiver and last in WEB_ROUTE_METHODS and built in WEB_FRAMEWORK_CLASSES:
-            return "web framework route served through an adapter", ROUTE, None
+        if receiver:
+            kind = route_kind(built, last, wsgi)
+            if kind == "resolver":
+                return None, LAMBDA, receiver
+            if kind:
+                return kind, ROUTE, None
     return None, LAMBDA, None
+
+
+def route_kind(built: str, method: str, wsgi: bool) -> Optional[str]:
+    """Why `@app.<method>(...)` makes a route, given what built `app`: the
+    reason, "resolver" for a Powertools resolver (a route once a handler
+    dispatches to it), or None."""
+    if built in CHALICE_CLASSES:
+        if method == "route":
+            return "Chalice route"
+        if method in ("lambda_function", "schedule") or method.startswith("on_"):
+            return f"Chalice {method} function"
+    if method in RESOLVER_METHODS and built.startswith("aws_lambda_powertools") \
+            and built.rsplit(".", 1)[-1] in RESOLVER_CLASSES:
+        return "resolver"
+    if wsgi and method in WEB_ROUTE_METHODS and built in WEB_FRAMEWORK_CLASSES:
+        return "web framework route served through an adapter"
+    return None
+
+
+def _imported_routes(module: _Module, found) -> List[list]:
+    """[[function, receiver, method], ...]: functions decorated through an
+    app object imported from elsewhere (`from api.app import app`); the
+    index decides, once it knows what built that object."""
+    out = []
+    for name, fn in module.functions.items():
+        if name in found:
+            continue
+        for dec in fn.decorator_list:
+            func = dec.func if isinstance(dec, ast.Call) else dec
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                    and func.value.id in module.imports:
+                out.append([name, func.value.id, func.attr])
+                break
+    return out
