@@ -790,3 +790,26 @@ def test_resolver_imported_from_another_module_makes_current_event_request_data(
         """,
     })
     assert found(root) == [("api/audit.py", 4, "LAM201")]
+
+
+def test_super_call_reaches_the_base_class_method_in_another_module(tmp_path):
+    root = make(tmp_path, {
+        "base.py": """
+            import boto3
+
+            class Store:
+                def save(self, item):
+                    boto3.client("s3").put_object(Bucket="b", Key=item, Body=b"")
+        """,
+        "app.py": """
+            from base import Store
+
+            class AuditedStore(Store):
+                def save(self, item):
+                    return super().save(item)
+
+            def handler(event, context):
+                AuditedStore().save(event["key"])
+        """,
+    })
+    assert found(root) == [("base.py", 5, "LAM301")]

@@ -274,7 +274,7 @@ class ProjectIndex:
         found = self.expression(state.path, ctor)
         return found if found is not None and found.kind == "class" else None
 
-    def expression(self, path: str, dotted_name: str, locals_: Optional[dict] = None) -> Optional[Target]:
+    def expression(self, path: str, dotted_name: str) -> Optional[Target]:
         head, *rest = dotted_name.split(".")
         return self.follow(self.name_in(path, head), rest)
 
@@ -291,41 +291,32 @@ class ProjectIndex:
             return self.class_built_by(target.path, returned, _depth + 1) if returned else None
         return None
 
-    def attribute_class(self, path: str, cls: str, attribute: str, _seen=None) -> Optional[Target]:
-        """The class of `self.<attribute>` set to `Cls(...)` in a method of `cls` or its bases."""
-        seen = _seen or set()
+    def mro(self, path: str, cls: str, _seen=None) -> Iterable[Tuple[str, str, dict]]:
+        """(path, class, class summary) of `cls` and its project bases, depth first."""
+        seen = _seen if _seen is not None else set()
         info = self.summaries.get(path, {}).get("classes", {}).get(cls)
         if info is None or (path, cls) in seen:
-            return None
+            return
         seen.add((path, cls))
-        callee = info.get("attributes", {}).get(attribute)
-        if callee:
-            return self.class_built_by(path, callee)
+        yield path, cls, info
         for base in info["bases"]:
             owner = self.expression(path, base) if base else None
             if owner is not None and owner.kind == "class":
-                found = self.attribute_class(owner.path, owner.name, attribute, seen)
-                if found is not None:
-                    return found
+                yield from self.mro(owner.path, owner.name, seen)
+
+    def attribute_class(self, path: str, cls: str, attribute: str) -> Optional[Target]:
+        """The class of `self.<attribute>` set to `Cls(...)` in a method of `cls` or its bases."""
+        for owner, _name, info in self.mro(path, cls):
+            callee = info.get("attributes", {}).get(attribute)
+            if callee:
+                return self.class_built_by(owner, callee)
         return None
 
-    def method(self, path: str, cls: str, name: str, _seen=None) -> Optional[Target]:
+    def method(self, path: str, cls: str, name: str) -> Optional[Target]:
         """`name` on class `cls` of `path` or its bases, in MRO order."""
-        seen = _seen or set()
-        if (path, cls) in seen:
-            return None
-        seen.add((path, cls))
-        info = self.summaries.get(path, {}).get("classes", {}).get(cls)
-        if info is None:
-            return None
-        if name in info["methods"]:
-            return Target("method", path, f"{cls}.{name}")
-        for base in info["bases"]:
-            owner = self.expression(path, base) if base else None
-            if owner is not None and owner.kind == "class":
-                found = self.method(owner.path, owner.name, name, seen)
-                if found is not None:
-                    return found
+        for owner, owner_cls, info in self.mro(path, cls):
+            if name in info["methods"]:
+                return Target("method", owner, f"{owner_cls}.{name}")
         return None
 
     def function(self, target: Target) -> Optional[dict]:
@@ -358,13 +349,9 @@ class ProjectIndex:
             found = self.method(served_path, served_cls, rest[0])
             return self._bound(found, None, served or f"{path}::{own_class}")
         if head == "super()" and own_class and len(rest) == 1:
-            info = self.summaries[path]["classes"].get(own_class, {})
-            for base in info.get("bases", ()):
-                owner = self.expression(path, base) if base else None
-                if owner is not None and owner.kind == "class":
-                    found = self.method(owner.path, owner.name, rest[0])
-                    if found is not None:
-                        return self._bound(found, None, served)
+            for owner, owner_cls, info in list(self.mro(path, own_class))[1:]:
+                if rest[0] in info["methods"]:
+                    return self._bound(Target("method", owner, f"{owner_cls}.{rest[0]}"), None, served)
             return None
         if head in fn["ctors"] and len(rest) == 1:
             cls = self.class_built_by(path, fn["ctors"][head])
