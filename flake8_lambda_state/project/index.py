@@ -339,8 +339,8 @@ class ProjectIndex:
         self_name = fn["params"][0] if own_class and fn["kind"] in ("method", "classmethod") \
             and fn["params"] else None
         if call.get("receiver_ctor"):
-            cls = self.expression(path, call["receiver_ctor"])
-            if cls is not None and cls.kind == "class":
+            cls = self.class_built_by(path, call["receiver_ctor"])
+            if cls is not None:
                 found = self.method(cls.path, cls.name, ref.rsplit(".", 1)[-1])
                 return self._bound(found, False, f"{cls.path}::{cls.name}")
             return None

@@ -525,7 +525,8 @@ class _FunctionSummary(ast.NodeVisitor):
 
     def _receiver_ctor(self, func) -> Optional[str]:
         """`Cls(...).m()`: a method called on a freshly built instance."""
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
+                and dotted(func.value) != "super()":
             return dotted(func.value.func)
         return None
 
