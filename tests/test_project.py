@@ -813,3 +813,36 @@ def test_super_call_reaches_the_base_class_method_in_another_module(tmp_path):
         """,
     })
     assert found(root) == [("base.py", 5, "LAM301")]
+
+
+def test_clients_imported_from_another_module(tmp_path):
+    root = make(tmp_path, {
+        "clients.py": """
+            import boto3
+            import pymysql
+
+            ssm = boto3.client("ssm")
+            session = boto3.Session()
+            secrets = session.client("secretsmanager")
+            conn = pymysql.connect(host="db")
+            s3 = boto3.client("s3")
+        """,
+        "app.py": """
+            import clients
+            from clients import conn, secrets, ssm
+
+            def handler(event, context):
+                ssm.get_parameter(Name="/app/flag")
+                secrets.get_secret_value(SecretId="db")
+                clients.s3.get_object(Bucket="b", Key=event["key"])
+                try:
+                    return conn.cursor().execute("select 1")
+                finally:
+                    conn.close()
+
+            def cleanup(event, context):
+                clients.conn.close()
+        """,
+    })
+    assert found(root) == [("app.py", 5, "LAM303"), ("app.py", 6, "LAM303"), ("app.py", 11, "LAM302"),
+                           ("app.py", 14, "LAM302")]

@@ -5,7 +5,7 @@ from typing import FrozenSet, Optional
 
 import libcst as cst
 
-from .names import string_value
+from .names import dotted, root_name, string_value
 
 CLIENT_FACTORIES = frozenset({
     "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
@@ -61,8 +61,22 @@ class Clients:
                 return f"{session[0]}().{func.attr.value}"
         return None
 
+    def imported(self, expr) -> Optional[dict]:
+        """The binding behind another project module's object (`from clients
+        import ssm`, `db.conn` after `import db`), as the project index has it."""
+        root = root_name(expr)
+        context = self.model.context
+        if context is None or root is None or not isinstance(expr, (cst.Name, cst.Attribute)) \
+                or self.model.symbols.project_import(root) is None:
+            return None
+        return context.binding_of(dotted(expr) or "")
+
     def built_by(self, expr, unit=None) -> FrozenSet[str]:
         """Factories behind an object (`s3` bound to `boto3.client('s3')`)."""
+        binding = self.imported(expr)
+        if binding is not None:
+            factory = binding.get("built_by") or ""
+            return frozenset({factory}) if self._is_factory(factory) else frozenset()
         out = set()
         symbols = self.model.symbols
         values = [expr] if isinstance(expr, cst.Call) else (
@@ -102,6 +116,11 @@ class Clients:
     def service_of(self, expr, unit=None) -> Optional[str]:
         """'ssm' for a boto3 client built as boto3.client('ssm') (or through a
         Session), following a local or module name to its value."""
+        binding = self.imported(expr)
+        if binding is not None:
+            factory = binding.get("built_by") or ""
+            boto = factory in BOTO_CLIENT_CALLS or factory.endswith(("().client", "().create_client"))
+            return binding.get("service") if boto else None
         symbols = self.model.symbols
         values = [expr] if isinstance(expr, cst.Call) else (
             symbols.values_of(expr, unit) if isinstance(expr, cst.Name) else [])
@@ -115,6 +134,10 @@ class Clients:
                             arg.keyword is not None and arg.keyword.value == "service_name"):
                         return string_value(arg.value)
         return None
+
+    def _is_factory(self, name: str) -> bool:
+        owner, _, method = name.partition("().")
+        return name in self.factories or (owner in SESSION_FACTORIES and method in SESSION_METHODS)
 
 
 def connects_when_built(factory: str) -> bool:

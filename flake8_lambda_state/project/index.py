@@ -73,6 +73,14 @@ class FileContext:
         module names, or another module's state reached through an import."""
         return self.state_of(container) or ((self.path, container) if container in own_names else None)
 
+    def binding_of(self, dotted_name: str) -> Optional[dict]:
+        """The module-level binding an imported dotted name denotes, as the
+        index summarised it (`built_by`, `service`), or None."""
+        found = self.state_of(dotted_name)
+        if found is None:
+            return None
+        return self.index.summaries[found[0]]["bindings"].get(found[1])
+
     def state_of(self, dotted_name: str) -> Optional[Tuple[str, str]]:
         """(path, name) of the module state an imported dotted name denotes
         (`store.OVERRIDES`, `OVERRIDES` after `from store import OVERRIDES`)."""

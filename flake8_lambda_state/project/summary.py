@@ -84,9 +84,21 @@ class _Module:
                                                               "ctor": None, "empty": False})
                     entry["count"] += 1
                     if isinstance(value, ast.Call) and entry["built_by"] is None:
-                        entry["built_by"] = self.qualify(value.func)
+                        entry["built_by"] = self.built_by(value)
                         entry["ctor"] = dotted(value.func)
+                        entry["service"] = _service_name(value)
                     entry["empty"] = _is_empty_container(value)
+
+    def built_by(self, call: ast.Call) -> Optional[str]:
+        """`boto3.client`, or `boto3.Session().client` for a client of a session."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            owner = self.qualify(func.value.func)
+            return f"{owner}().{func.attr}" if owner else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and self.bindings.get(func.value.id, {}).get("built_by"):   # session.client()
+            return f"{self.bindings[func.value.id]['built_by']}().{func.attr}"
+        return self.qualify(func)
 
     def qualify(self, node) -> Optional[str]:
         """The import-qualified dotted name of `node` (`mk` bound by
@@ -144,6 +156,16 @@ def _names_in_target(target):
             yield from _names_in_target(element)
     elif isinstance(target, ast.Starred):
         yield from _names_in_target(target.value)
+
+
+def _service_name(call: ast.Call) -> Optional[str]:
+    """'ssm' of `boto3.client("ssm")` / `client(service_name="ssm")`."""
+    if call.args and _const_key(call.args[0]):
+        return _const_key(call.args[0])
+    for kw in call.keywords:
+        if kw.arg == "service_name":
+            return _const_key(kw.value)
+    return None
 
 
 def _is_empty_container(value) -> bool:

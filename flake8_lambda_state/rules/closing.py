@@ -16,6 +16,10 @@ def _module_client(model, expr, unit, _depth=0):
     one, or one returned by a memoized getter (functools.cache, or a getter
     returning a module global)."""
     symbols = model.symbols
+    imported = model.clients.imported(expr)
+    if imported is not None:      # another module's client: `from db import conn`
+        factories = model.clients.built_by(expr, unit)
+        return sorted(factories)[0] if factories else None
     if isinstance(expr, cst.Name):
         if symbols.kind(expr) == STATE:
             if expr.value in unit.facts.global_names:
