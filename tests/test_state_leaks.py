@@ -428,3 +428,18 @@ def test_class_attribute_is_not_confused_with_a_module_global_of_the_same_name()
         return client
     '''
     assert codes(src) == []
+
+
+def test_global_rebound_under_a_flag_nothing_rebinds_is_lam101():
+    src = '''
+    import boto3
+    DEBUG = False
+    _last = None
+
+    def handler(event, context):
+        global _last
+        if not DEBUG:
+            _last = boto3.client("s3")
+        return _last
+    '''
+    assert codes(src) == [(9, "LAM101"), (9, "LAM301")]

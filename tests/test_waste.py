@@ -415,3 +415,103 @@ def test_live_files_outside_the_package_are_not_bundled():
             json.load(fh)
     '''
     assert codes(src) == [(10, "LAM303"), (12, "LAM303")]
+
+
+# --- the memo guard, exactly (issue 8) --------------------------------------
+
+
+def test_flag_that_nothing_rebinds_is_an_ordinary_branch():
+    # the config-rules template: the client of the default mode runs every time
+    src = '''
+    import boto3
+    ASSUME_ROLE_MODE = False
+
+    def get_client(service, event):
+        if not ASSUME_ROLE_MODE:
+            return boto3.client(service)
+        role = event["executionRoleArn"]
+        return boto3.client(service, aws_access_key_id=role)
+
+    def lambda_handler(event, context):
+        client = get_client("config", event)
+        return client.put_evaluations(Evaluations=[])
+    '''
+    assert codes(src) == [(7, "LAM301"), (9, "LAM301")]
+
+
+def test_memo_guards_that_bind_what_they_test_stay_memo_idioms():
+    src = '''
+    import boto3
+    _client = None
+    _ready = False
+    _CLIENTS = {}
+    _config = {}
+
+    def get_client():
+        global _client
+        if _client is None:
+            _client = boto3.client("s3")
+        return _client
+
+    def warm():
+        global _ready, _ddb
+        if not _ready:
+            _ddb = boto3.resource("dynamodb")
+            _ready = True
+
+    def client_for(region):
+        c = _CLIENTS.get(region)
+        if c is None:
+            c = boto3.client("s3", region_name=region)
+        _CLIENTS[region] = c
+        return c
+
+    def _mark():
+        global _loaded
+        _loaded = True
+
+    def load():
+        if not _loaded:
+            boto3.client("sts")
+            _mark()
+
+    def config():
+        if not _config:
+            _config.update({"ssm": boto3.client("ssm")})
+        return _config
+
+    _loaded = False
+
+    def handler(event, context):
+        get_client()
+        warm()
+        client_for("eu-west-1")
+        load()
+        config()
+    '''
+    assert codes(src) == []
+
+
+def test_early_return_guard_binds_after_the_return():
+    src = '''
+    import boto3
+    _sns = None
+    DISABLED = False
+
+    def sns():
+        global _sns
+        if _sns is not None:
+            return _sns
+        _sns = boto3.client("sns")
+        return _sns
+
+    def sqs():
+        if DISABLED:
+            return None
+        return boto3.client("sqs")
+
+    def handler(event, context):
+        sns()
+        sqs()
+    '''
+    assert codes(src) == [(16, "LAM301")]

@@ -10,7 +10,7 @@ import libcst as cst
 
 from .facts import Store
 from .names import dotted, node_text, root_name
-from .reachability import Reach, is_memo_guarded
+from .reachability import Reach, is_memo_guarded, module_container_read
 from .symbols import CLASS, LOCAL, STATE
 from .units import Unit
 
@@ -222,11 +222,16 @@ def _method_key_value(method: str, call: cst.Call):
     return None, None
 
 
-def memo_guarded(write: StateWrite, symbols) -> bool:
+def memo_guarded(write: StateWrite, model) -> bool:
     """The hand-written memoization idioms: `if _x is None: _x = ...` (any
     global rebound or set in a block that runs only while a module global is
-    unset: a cold-start block), `if key not in _CACHE: _CACHE[key] = ...`,
-    and `_x = _x or make()`."""
+    unset and that binds it: a cold-start block), `if key not in _CACHE:
+    _CACHE[key] = ...`, `c = _CACHE.get(k); if c is None: ...; _CACHE[k] = c`,
+    and `_x = _x or make()`; and any write in code that runs only under such
+    a guard or in a memoized function (reachable, but not on every invocation)."""
+    symbols = model.symbols
+    if id(write.unit) not in model.reach.hot:
+        return True
     guards: frozenset = write.guards
     unset = frozenset(g for g in guards if g[0] == "unset")
     if unset and is_memo_guarded(unset, write.unit, symbols):
@@ -235,7 +240,20 @@ def memo_guarded(write: StateWrite, symbols) -> bool:
         value = write.value
         return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
             and dotted(value.left) == write.container
+    if write.form == SUBSCRIPT and _computed_when_missing(write.value, write.unit) \
+            and module_container_read(write.value.value, write.unit, symbols) == write.container:
+        return True   # the local read from the cache, built when missing, stored back
     if write.form in (SUBSCRIPT, METHOD):
         return ("absent", write.container) in guards and (
             write.form == SUBSCRIPT or write.method in ("setdefault", "__setitem__", "update"))
     return False
+
+
+def _computed_when_missing(value, unit) -> bool:
+    """`c` in `c = CACHE.get(k); if c is None: c = build(); CACHE[k] = c`:
+    a local rebound under a test that it is unset."""
+    if not isinstance(value, cst.Name):
+        return False
+    name = value.value
+    return any(isinstance(s.target, cst.Name) and s.target.value == name
+               and ("unset", name) in s.guards for s in unit.facts.stores)

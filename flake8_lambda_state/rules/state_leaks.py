@@ -40,7 +40,7 @@ def check(model) -> Iterator[Finding]:
                            f"container can read it; keep it in a local or pass it as an argument",
                            sensitive=sensitive)
             continue
-        if memo_guarded(w, model.symbols):
+        if memo_guarded(w, model):
             continue
         if w.form == REBIND:
             yield _finding("LAM101", w, f"module global '{w.container}' is rebound "
