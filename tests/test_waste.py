@@ -515,3 +515,33 @@ def test_early_return_guard_binds_after_the_return():
         sqs()
     '''
     assert codes(src) == [(16, "LAM301")]
+
+
+def test_more_client_factories_from_the_spec_list():
+    src = '''
+    import oracledb, cx_Oracle, pymssql, jwt
+    from requests_futures.sessions import FuturesSession
+    from requests_oauthlib import OAuth2Session, OAuth1Session
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    JWKS = jwt.PyJWKClient("https://idp.example.com/.well-known/jwks.json")
+    SSM = parameters.SSMProvider()
+
+    def handler(event, context):
+        oracledb.connect(user="u", dsn="db")
+        cx_Oracle.connect("u/p@db")
+        pymssql.connect(server="db")
+        FuturesSession()
+        OAuth2Session("client-id")
+        OAuth1Session("key")
+        jwt.PyJWKClient("https://idp.example.com/.well-known/jwks.json")
+        parameters.SSMProvider()
+        SecretsProvider()
+        parameters.AppConfigProvider(environment="prod", application="app")
+        parameters.DynamoDBProvider(table_name="params")
+        JWKS.get_signing_key_from_jwt(event["token"])
+        SSM.get("/app/x")
+    '''
+    assert codes(src) == [(n, "LAM301") for n in range(12, 23)]
+    assert "functools.cache" in messages(src)[0]

@@ -26,6 +26,17 @@ CLIENT_FACTORIES = frozenset({
     "redis.client.Redis", "redis.StrictRedis.from_url",
     "pymongo.MongoClient", "elasticsearch.Elasticsearch", "opensearchpy.OpenSearch",
     "pika.BlockingConnection", "kafka.KafkaProducer",
+    "oracledb.connect", "cx_Oracle.connect", "pymssql.connect", "pymssql._pymssql.connect",
+    "requests_futures.sessions.FuturesSession", "requests_futures.FuturesSession",
+    "requests_oauthlib.OAuth1Session", "requests_oauthlib.OAuth2Session",
+    "requests_oauthlib.oauth1_session.OAuth1Session",
+    "requests_oauthlib.oauth2_session.OAuth2Session",
+    "jwt.PyJWKClient", "jwt.jwks_client.PyJWKClient",
+    # Powertools parameter providers: one built per invocation loses its cache.
+    *(f"aws_lambda_powertools.utilities.parameters.{path}"
+      for path in ("SSMProvider", "SecretsProvider", "AppConfigProvider", "DynamoDBProvider",
+                   "ssm.SSMProvider", "secrets.SecretsProvider", "appconfig.AppConfigProvider",
+                   "dynamodb.DynamoDBProvider")),
 })
 # Sessions whose .client()/.resource()/.create_client() build a client.
 SESSION_FACTORIES = frozenset({
@@ -36,7 +47,8 @@ SESSION_METHODS = frozenset({"client", "resource", "create_client"})
 BOTO_CLIENT_CALLS = frozenset({"boto3.client", "boto3.resource"})
 # Factories that connect (network I/O) when called: hoisted into a memoized getter.
 CONNECTING_PREFIXES = ("psycopg", "pymysql", "mysql.", "pg8000", "snowflake.", "sqlalchemy.",
-                       "redis.", "pymongo.", "elasticsearch.", "opensearchpy.", "pika.", "kafka.")
+                       "redis.", "pymongo.", "elasticsearch.", "opensearchpy.", "pika.", "kafka.",
+                       "oracledb.", "cx_Oracle.", "pymssql.")
 # Objects that close themselves when a `with` block over them ends.
 CLOSES_ON_EXIT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "pymysql.", "psycopg.",
                            "redis.", "pymongo.", "pika.", "elasticsearch.", "opensearchpy.")
