@@ -111,12 +111,17 @@ _RULES = [
         "    return _http.get(URL).json()\n",
     ),
     RuleInfo(
-        "LAM303", "heavy one-time work (bundled file, regex, parameter, secret) is redone "
-        "per invocation",
-        "the result is the same every time; redoing it adds latency and API calls",
-        "do it once at module scope or in a memoized getter",
-        "def handler(event, context):\n    rules = json.load(open(RULES_PATH))\n",
-        "RULES = json.load(open(RULES_PATH))\n\ndef handler(event, context):\n    ...\n",
+        "LAM303", "heavy one-time work (bundled file, parameter, secret) is redone per invocation",
+        "a bundled file gives the same result every time; a parameter or secret fetch is an "
+        "API call (latency, rate limits) on every invocation",
+        "read bundled files once at module scope or in a memoized getter; cache parameters and "
+        "secrets with a time limit (Powertools `max_age`, or a getter that refreshes after a few "
+        "minutes), never as a module constant: secrets rotate",
+        "ssm = boto3.client(\"ssm\")\n\ndef handler(event, context):\n"
+        "    rules = json.load(open(RULES_PATH))\n    key = ssm.get_parameter(Name=\"/app/key\")\n",
+        "from aws_lambda_powertools.utilities import parameters\n\n"
+        "RULES = json.load(open(RULES_PATH))\n\ndef handler(event, context):\n"
+        "    key = parameters.get_parameter(\"/app/key\", max_age=300)\n",
     ),
     RuleInfo(
         "LAM304", "a one-shot HTTP request opens a new connection per invocation",
