@@ -443,3 +443,69 @@ def test_global_rebound_under_a_flag_nothing_rebinds_is_lam101():
         return _last
     '''
     assert codes(src) == [(9, "LAM101"), (9, "LAM301")]
+
+
+# --- per-invocation resets (issue 8) -----------------------------------------
+
+
+def test_constant_resets_of_a_threading_local_are_not_lam102():
+    src = '''
+    import threading
+    _job = threading.local()
+    _stats = {}
+
+    def handler(event, context):
+        _job.status = "STARTED"
+        _job.job_id = None
+        _job.user = event["user"]
+        _stats.status = "STARTED"
+    '''
+    assert codes(src) == [(9, "LAM201"), (10, "LAM102")]
+
+
+def test_crhelper_data_is_reset_by_its_library():
+    src = '''
+    from crhelper import CfnResource
+    helper = CfnResource(json_logging=False, log_level="DEBUG")
+    OUTPUTS = {}
+
+    @helper.create
+    def create(event, context):
+        helper.Data["Arn"] = event["ResourceProperties"]["Arn"]
+        helper.Data.update({"Name": "x"})
+        OUTPUTS["Arn"] = event["ResourceProperties"]["Arn"]
+
+    def handler(event, context):
+        helper(event, context)
+    '''
+    assert codes(src) == [(10, "LAM201")]
+
+
+def test_container_rebound_to_an_empty_literal_is_evicted():
+    src = '''
+    _records = []
+    _seen = []
+
+    class Metrics:
+        def __init__(self):
+            self.buffer = []
+
+        def add(self, value):
+            self.buffer.append(value)
+
+        def flush(self):
+            print(self.buffer)
+            self.buffer = []
+
+    metrics = Metrics()
+
+    def handler(event, context):
+        global _records
+        _records = []
+        for record in event["Records"]:
+            _records.append(record["messageId"])
+        metrics.add(event["path"])
+        metrics.flush()
+        _seen.append(event["id"])
+    '''
+    assert codes(src) == [(10, "LAM201"), (22, "LAM201"), (25, "LAM104")]

@@ -19,6 +19,9 @@ MUTATORS = {"append", "extend", "insert", "update", "setdefault", "add", "pop", 
             "extendleft", "popleft", "__delitem__"}
 EVICTORS = {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__"}
 BOUNDED_FACTORIES = ("cachetools.", "collections.deque")
+# Objects whose library resets them on every invocation: not module state.
+RESET_BY_LIBRARY = frozenset({"crhelper.CfnResource", "crhelper.resource_helper.CfnResource"})
+THREAD_LOCALS = frozenset({"threading.local", "_threading_local.local"})
 
 REBIND, SUBSCRIPT, ATTRIBUTE, METHOD = "rebind", "subscript", "attribute", "method"
 
@@ -36,6 +39,8 @@ class StateWrite:
     evicts: bool = False               # del c[k], pop, clear ...
     method: Optional[str] = None
     op: str = "assign"
+    empties: bool = False              # rebinds the container to an empty literal
+    thread_local: bool = False         # sets an attribute of a module-level threading.local()
 
 
 class StateWrites:
@@ -62,6 +67,8 @@ class StateWrites:
         kind = symbols.kind(root)
         first_attr = _first_attribute(expr, root)
         if root.value in unit.facts.global_names or kind in (STATE, CLASS):
+            if self._built_by(root.value) & RESET_BY_LIBRARY:
+                return None   # crhelper's CfnResource: reset by its library per invocation
             return name
         if kind != LOCAL:
             return None
@@ -79,6 +86,13 @@ class StateWrites:
             return class_name + suffix
         passed = self._parameter_alias(root, unit, depth)
         return passed + suffix if passed else None
+
+    def _built_by(self, name: str) -> frozenset:
+        symbols = self.model.symbols
+        out = set()
+        for value in symbols.module_values.get(name, ()):
+            out |= symbols.built_by(value)
+        return frozenset(out)
 
     def _parameter_alias(self, root: cst.Name, unit: Unit, depth: int) -> Optional[str]:
         params = [p.name.value for p in unit.all_params()]
@@ -122,8 +136,8 @@ class StateWrites:
             if not (isinstance(func, cst.Attribute) and func.attr.value in MUTATORS):
                 continue
             container = self._state_name(func.value, unit)
-            if container is None:
-                continue
+            if container is None or self.model.symbols.resolve_call(site.node, unit) is not None:
+                continue  # not module state, or a method of a module class (`metrics.add(x)`)
             key, value = _method_key_value(func.attr.value, site.node)
             self.writes.append(StateWrite(
                 site.node, unit, reach, METHOD, container, key, value,
@@ -133,8 +147,10 @@ class StateWrites:
         target = store.target
         if isinstance(target, cst.Name):
             if target.value in unit.facts.global_names:
+                empties = store.op == "assign" and is_empty_container(store.value, self.model.qn)
                 self.writes.append(StateWrite(target, unit, reach, REBIND, target.value, None,
-                                              store.value, store.guards, op=store.op))
+                                              store.value, store.guards, op=store.op,
+                                              evicts=empties, empties=empties))
             return
         if not isinstance(target, (cst.Subscript, cst.Attribute)):
             return
@@ -148,9 +164,12 @@ class StateWrites:
                 target, unit, reach, SUBSCRIPT, owner, key,
                 store.value, store.guards, evicts=store.op == "del", op=store.op))
         else:
+            empties = store.op == "assign" and is_empty_container(store.value, self.model.qn)
+            thread_local = "." not in owner and bool(self._built_by(owner) & THREAD_LOCALS)
             self.writes.append(StateWrite(
                 target, unit, reach, ATTRIBUTE, f"{owner}.{target.attr.value}", None,
-                store.value, store.guards, op=store.op))
+                store.value, store.guards, op=store.op, evicts=empties, empties=empties,
+                thread_local=thread_local))
 
     # --- questions the rules ask ----------------------------------------
     def is_bounded(self, container: str) -> bool:
@@ -161,6 +180,8 @@ class StateWrites:
         return self._bounded[container]
 
     def _compute_bounded(self, container: str) -> bool:
+        """Also bounded: a container (or a module object's container attribute)
+        rebound to an empty literal, as a per-invocation flush does."""
         symbols = self.model.symbols
         for value in symbols.module_values.get(container, ()):
             if any(b.startswith(BOUNDED_FACTORIES) for b in symbols.built_by(value)):
@@ -192,6 +213,17 @@ def is_mutable_value(expr, qn) -> bool:
         names = qn.of(expr.func)
         return bool(names & {"builtins.dict", "builtins.list", "builtins.set", "builtins.bytearray"}) \
             or any(n.startswith("collections.") for n in names)
+    return False
+
+
+def is_empty_container(expr, qn) -> bool:
+    """`[]`, `{}`, `set()`, `dict()`, `list()`, `collections.deque()`: a
+    mutable container with nothing in it."""
+    if isinstance(expr, (cst.List, cst.Dict, cst.Set)):
+        return not expr.elements
+    if isinstance(expr, cst.Call) and is_mutable_value(expr, qn):
+        names = qn.of(expr.func)
+        return not expr.args or (bool(names & {"collections.defaultdict"}) and len(expr.args) == 1)
     return False
 
 

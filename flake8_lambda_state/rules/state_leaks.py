@@ -17,6 +17,8 @@ def check(model) -> Iterator[Finding]:
     writes = model.state_writes
     flow = model.flow
     for w in writes.writes:
+        if w.empties:
+            continue  # rebinding to an empty container evicts everything (a flush)
         if w.evicts:
             if writes.is_request_keyed(w.container):
                 continue  # evicting from a request-keyed cache is what bounds it
@@ -42,6 +44,8 @@ def check(model) -> Iterator[Finding]:
             continue
         if memo_guarded(w, model):
             continue
+        if w.thread_local:
+            continue  # a per-invocation reset of a threading.local() attribute
         if w.form == REBIND:
             yield _finding("LAM101", w, f"module global '{w.container}' is rebound "
                            f"{where(w.reach)}; "
