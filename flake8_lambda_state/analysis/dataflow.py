@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
-from .handlers import Handler
+from .handlers import LAMBDA, Handler
 from .names import dotted, string_value
 from .reachability import Reachability
 from .symbols import BUILTIN, IMPORT, LOCAL, STATE, CallTarget, Symbols
@@ -37,6 +37,10 @@ CONSTANT_METHODS = {
     "joinpath", "with_suffix", "with_name", "resolve", "absolute", "encode", "decode", "get",
 }
 CONSTANT_NAMES = {"True", "False", "None", "__file__", "__name__", "__package__"}
+# Attributes of the Lambda context object that are the same for every
+# invocation of the execution environment: not request data.
+FIXED_CONTEXT_ATTRIBUTES = {"function_name", "function_version", "invoked_function_arn",
+                            "memory_limit_in_mb", "log_group_name", "log_stream_name"}
 
 
 class DataFlow:
@@ -50,6 +54,7 @@ class DataFlow:
         self.handler_units = {id(h.unit) for h in handlers}
         self.param_level: Dict[int, Dict[str, int]] = {}
         self.local_level: Dict[int, Dict[str, int]] = {}
+        self.context_names: Dict[int, Set[str]] = {}   # names bound to the Lambda context
         self._cache: Dict[tuple, int] = {}
         self._const_cache: Dict[tuple, bool] = {}
         self._solve(handlers)
@@ -59,8 +64,11 @@ class DataFlow:
         work = deque()
         for handler in handlers:
             levels = self.param_level.setdefault(id(handler.unit), {})
-            for name in handler.request_params():
+            params = handler.request_params()
+            for name in params:
                 levels[name] = max(levels.get(name, 0), SENSITIVE if self.sensitive(name) else REQUEST)
+            if handler.kind == LAMBDA and len(params) > 1:
+                self.context_names.setdefault(id(handler.unit), set()).add(params[1])
             work.append(handler.unit)
         solved = set()
         while work:
@@ -76,12 +84,18 @@ class DataFlow:
 
     def _push_arguments(self, call: cst.Call, target: CallTarget, caller: Unit) -> bool:
         levels = self.param_level.setdefault(id(target.unit), {})
+        contexts = self.context_names.get(id(caller), ())
         changed = False
         for name, arg in target.arguments(call).items():
             value = self.level(arg, caller)
             if value > levels.get(name, 0):
                 levels[name] = value
                 changed = True
+            if isinstance(arg, cst.Name) and arg.value in contexts:
+                passed = self.context_names.setdefault(id(target.unit), set())
+                if name not in passed:
+                    passed.add(name)
+                    changed = True
         if changed:
             self._cache.clear()
         return changed
@@ -172,6 +186,9 @@ class DataFlow:
                 return REQUEST
             return NONE
         if isinstance(e, cst.Attribute):
+            if e.attr.value in FIXED_CONTEXT_ATTRIBUTES and isinstance(e.value, cst.Name) \
+                    and e.value.value in self.context_names.get(id(unit), ()):
+                return NONE   # the same for every invocation of this environment
             name = dotted(e)
             if name and name in self.request_attributes:
                 return REQUEST
