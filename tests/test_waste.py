@@ -575,3 +575,21 @@ def test_lam303_on_a_secret_advises_a_time_bounded_cache():
     for message in messages(src):
         assert "max_age" in message and "not as a module constant" in message
         assert "module scope" not in message
+
+
+def test_requests_to_a_lambda_extension_on_localhost_are_not_lam304():
+    src = '''
+    import os, requests, urllib.request
+    PORT = os.environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "2773")
+    HEADERS = {"X-Aws-Parameters-Secrets-Token": os.environ.get("AWS_SESSION_TOKEN")}
+
+    def handler(event, context):
+        url = f"http://localhost:{PORT}/secretsmanager/get?secretId=db"
+        requests.get(url, headers=HEADERS)
+        requests.request("GET", "http://127.0.0.1:2773/systemsmanager/parameters/get?name=x")
+        req = urllib.request.Request(f"http://localhost:{PORT}/systemsmanager/parameters/get")
+        urllib.request.urlopen(req)
+        requests.get(f"https://api.example.com/{event['id']}")
+        requests.post(url="http://localhost.example.com/hook")
+    '''
+    assert codes(src) == [(12, "LAM304"), (13, "LAM304")]

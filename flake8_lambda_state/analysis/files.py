@@ -1,6 +1,8 @@
-"""Files and paths: which calls open files, which expressions denote paths
-under /tmp (and their constant folder prefix), shared by LAM203 (/tmp files
-left behind) and LAM303 (bundled files read per invocation)."""
+"""Files, paths and URLs: which calls open files, which expressions denote
+paths under /tmp (and their constant folder prefix), shared by LAM203 (/tmp
+files left behind) and LAM303 (bundled files read per invocation); which
+URLs point at the local host (LAM304)."""
+import re
 from typing import Optional, Set
 
 import libcst as cst
@@ -13,6 +15,10 @@ REMOVERS = {"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir"}
 TMP_DIR_CALLS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.gettempdirb"}
 PATH_CLASSES = ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath")
 WRITE_MODES = set("wax+")
+REQUEST_WRAPPERS = {"urllib.request.Request"}
+# Lambda extensions listen on the local host (the Parameters and Secrets
+# extension on port 2773): no connection setup worth pooling.
+_LOCAL_URL = re.compile(r"(https?://)?(localhost|127\.0\.0\.1)(:|/|$)")
 
 
 class TmpPaths:
@@ -99,3 +105,26 @@ def open_mode(call: cst.Call) -> str:
             value = getattr(arg.value, "evaluated_value", None)
             return value if isinstance(value, str) else "?"
     return "r"
+
+
+def is_local_url(model, unit, expr, _depth: int = 0) -> bool:
+    """A URL whose constant prefix names localhost or 127.0.0.1 (also through
+    a local bound to it or a `urllib.request.Request(url)` wrapper)."""
+    if expr is None or _depth > 4:
+        return False
+    if isinstance(expr, cst.Name):
+        values = model.symbols.values_of(expr, unit)
+        if values and all(is_local_url(model, unit, v, _depth + 1) for v in values):
+            return True
+    if isinstance(expr, cst.Call) and model.qn.of(expr.func) & REQUEST_WRAPPERS:
+        return is_local_url(model, unit, url_argument(expr), _depth + 1)
+    return bool(_LOCAL_URL.match(TmpPaths(model, unit).static_prefix(expr)))
+
+
+def url_argument(call: cst.Call, position: int = 0) -> Optional[cst.BaseExpression]:
+    """The `url` argument of an HTTP call: `url=` or the positional one."""
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "url":
+            return arg.value
+    return positional[position] if len(positional) > position else None

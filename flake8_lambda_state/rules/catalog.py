@@ -125,7 +125,8 @@ _RULES = [
     ),
     RuleInfo(
         "LAM304", "a one-shot HTTP request opens a new connection per invocation",
-        "each call pays DNS, TCP and TLS again",
+        "each call pays DNS, TCP and TLS again (requests to localhost, such as the Lambda "
+        "Parameters and Secrets extension, are not findings)",
         "use a module-level requests.Session / httpx.Client / urllib3.PoolManager",
         "def handler(event, context):\n    return requests.get(URL).json()\n",
         "_http = requests.Session()\n\ndef handler(event, context):\n"
