@@ -188,9 +188,10 @@ def handler(event, context):
     logger.append_keys(stage="prod")
 
 def other_handler(event, context):
+    logger.info("received")
     logger.append_keys(order=event["order"])
 '''
-    assert codes(src) == [(7, "LAM205"), (11, "LAM205")]
+    assert codes(src) == [(7, "LAM205"), (12, "LAM205")]
 
 
 def test_append_keys_cleared_by_decorator_or_finally():
@@ -260,10 +261,11 @@ def handler(event, context):
         _reset()
 
 def other_handler(event, context):
+    logger.debug("start")
     logger.append_keys(order=event["order"])
     _reset()
 '''
-    assert codes(src) == [(15, "LAM205")]
+    assert codes(src) == [(16, "LAM205")]
 
 
 def test_names_bound_to_each_other_do_not_loop():
@@ -276,3 +278,34 @@ def test_names_bound_to_each_other_do_not_loop():
             fh.write(event["body"])
     '''
     assert codes(src) == [(6, "LAM203")]
+
+
+def test_append_keys_at_the_top_of_the_handler_before_any_log_overwrites():
+    src = POWERTOOLS + '''
+def _log_start():
+    logger.info("start")
+
+@logger.inject_lambda_context
+def handler(event, context):
+    logger.append_keys(tenant=event["tenant"])
+    logger.info("processing")
+    return 1
+
+def conditional_handler(event, context):
+    if "tenant" in event:
+        logger.append_keys(tenant=event["tenant"])
+    logger.info("processing")
+
+def late_handler(event, context):
+    logger.info("received")
+    logger.append_keys(tenant=event["tenant"])
+
+def helper_logs_first_handler(event, context):
+    _log_start()
+    logger.append_keys(tenant=event["tenant"])
+
+@logger.inject_lambda_context(log_event=True)
+def logged_event_handler(event, context):
+    logger.append_keys(tenant=event["tenant"])
+'''
+    assert codes(src) == [(16, "LAM205"), (21, "LAM205"), (25, "LAM205"), (29, "LAM205")]

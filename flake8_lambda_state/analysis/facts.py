@@ -19,6 +19,8 @@ class CallSite:
     with_item: Optional[cst.With] = None  # `with call(...) [as x]:`
     inside_withs: Tuple[cst.With, ...] = ()  # the `with` blocks whose body holds the call
     in_finally: bool = False              # inside a `finally:` block
+    nested: bool = False                  # inside a compound statement (if, for, try, with...)
+    in_except: bool = False               # inside an `except:` block
 
 
 @dataclass(eq=False)
@@ -76,6 +78,8 @@ class FactsCollector(cst.CSTVisitor):
         self._statement: List[cst.CSTNode] = []
         self._open_withs: List[cst.With] = []
         self._finally_depth = 0
+        self._compound_depth = 0
+        self._except_depth = 0
 
     # --- guards -----------------------------------------------------------
     def current_guards(self) -> FrozenSet[Guard]:
@@ -102,12 +106,20 @@ class FactsCollector(cst.CSTVisitor):
             self._pushed.add(id(node))
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self._statement.append(node)
+        if isinstance(node, cst.BaseCompoundStatement) and node is not self.root:
+            self._compound_depth += 1
+        if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            self._except_depth += 1
         return super().on_visit(node)
 
     def on_leave(self, original_node):
         super().on_leave(original_node)
         if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self._statement.pop()
+        if isinstance(original_node, cst.BaseCompoundStatement) and original_node is not self.root:
+            self._compound_depth -= 1
+        if isinstance(original_node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            self._except_depth -= 1
         if id(original_node) in self._pushed:
             self._pushed.discard(id(original_node))
             self._guards.pop()
@@ -208,6 +220,8 @@ class FactsCollector(cst.CSTVisitor):
             with_item=self._with_items.get(id(node)),
             inside_withs=tuple(self._open_withs),
             in_finally=self._finally_depth > 0,
+            nested=self._compound_depth > 0,
+            in_except=self._except_depth > 0,
         ))
 
 

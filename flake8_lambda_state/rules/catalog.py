@@ -85,10 +85,13 @@ _RULES = [
     ),
     RuleInfo(
         "LAM205", "request data is appended to a module-level Powertools Logger's keys",
-        "appended keys stay on the logger and are printed in the next invocations' logs",
+        "appended keys stay on the logger and are printed in the next invocations' logs "
+        "(an append_keys at the top of the handler, before any log line, overwrites them "
+        "every time and is not a finding)",
         "pass clear_state=True to inject_lambda_context, or remove_keys in a finally",
         "@logger.inject_lambda_context\ndef handler(event, context):\n"
-        "    logger.append_keys(user=event[\"user\"])\n",
+        "    logger.info(\"received\")\n    if \"user\" in event:\n"
+        "        logger.append_keys(user=event[\"user\"])\n",
         "@logger.inject_lambda_context(clear_state=True)\ndef handler(event, context):\n"
         "    logger.append_keys(user=event[\"user\"])\n",
         fixable=False,
