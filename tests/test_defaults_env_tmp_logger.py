@@ -309,3 +309,58 @@ def logged_event_handler(event, context):
     logger.append_keys(tenant=event["tenant"])
 '''
     assert codes(src) == [(16, "LAM205"), (21, "LAM205"), (25, "LAM205"), (29, "LAM205")]
+
+
+def test_tmp_wiped_earlier_on_the_invocation_path_counts_as_removal():
+    src = '''
+    import os, shutil, subprocess
+    import boto3
+    s3 = boto3.client("s3")
+
+    def fetch(key):
+        path = f"/tmp/{key}"
+        s3.download_file("bucket", key, path)
+        return path
+
+    def handler(event, context):
+        os.system("rm -rf /tmp/*")
+        return fetch(event["key"])
+
+    def work_handler(event, context):
+        subprocess.run(["rm", "-rf", "/tmp/work"], check=True)
+        with open(f"/tmp/work/{event['name']}", "w") as fh:
+            fh.write("x")
+        shutil.rmtree("/tmp/cache", ignore_errors=True)
+        with open(f"/tmp/cache/{event['name']}", "w") as fh:
+            fh.write("x")
+
+    def late_handler(event, context):
+        path = fetch(event["key"])
+        os.system("rm -rf /tmp/*")
+        return path
+
+    def other_folder_handler(event, context):
+        subprocess.run("rm -rf /tmp/other", shell=True)
+        os.system("rm /tmp/work")
+        with open(f"/tmp/work/{event['name']}", "w") as fh:
+            fh.write("x")
+    '''
+    assert codes(src) == [(8, "LAM203"), (31, "LAM203")]
+
+
+def test_tmp_wiped_by_the_handler_before_calling_the_writer():
+    src = '''
+    import os
+    import boto3
+    s3 = boto3.client("s3")
+
+    def fetch(key):
+        path = f"/tmp/{key}"
+        s3.download_file("bucket", key, path)
+        return path
+
+    def handler(event, context):
+        os.system("rm -rf /tmp/*")
+        return fetch(event["key"])
+    '''
+    assert codes(src) == []

@@ -3,11 +3,12 @@ paths under /tmp (and their constant folder prefix), shared by LAM203 (/tmp
 files left behind) and LAM303 (bundled files read per invocation); which
 URLs point at the local host (LAM304)."""
 import re
+import shlex
 from typing import Optional, Set
 
 import libcst as cst
 
-from .names import node_text
+from .names import node_text, string_value
 
 OPENERS = {"builtins.open", "io.open", "codecs.open"}
 COPIERS = {"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move"}
@@ -15,6 +16,8 @@ REMOVERS = {"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir"}
 TMP_DIR_CALLS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.gettempdirb"}
 PATH_CLASSES = ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath")
 WRITE_MODES = set("wax+")
+SHELL_CALLS = {"os.system", "os.popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
+               "subprocess.check_output", "subprocess.Popen"}
 REQUEST_WRAPPERS = {"urllib.request.Request"}
 # Lambda extensions listen on the local host (the Parameters and Secrets
 # extension on port 2773): no connection setup worth pooling.
@@ -128,3 +131,55 @@ def url_argument(call: cst.Call, position: int = 0) -> Optional[cst.BaseExpressi
         if arg.keyword is not None and arg.keyword.value == "url":
             return arg.value
     return positional[position] if len(positional) > position else None
+
+
+def wiped_folder(model, unit, call: cst.Call) -> Optional[str]:
+    """The /tmp folder a call empties ('/tmp' itself or one under it), or None:
+    `shutil.rmtree(folder)`, `os.system("rm -rf /tmp/*")`,
+    `subprocess.run(["rm", "-rf", "/tmp/work"])`."""
+    names = model.qn.of(call.func)
+    if not call.args:
+        return None
+    first = call.args[0].value
+    if names & {"shutil.rmtree"}:
+        folders = [TmpPaths(model, unit).static_prefix(first)]
+    elif names & SHELL_CALLS:
+        folders = _rm_targets(first)
+    else:
+        return None
+    for folder in folders:
+        folder = folder.rstrip("*").rstrip("/") or "/"
+        if folder == "/tmp" or folder.startswith("/tmp/"):
+            return folder
+    return None
+
+
+def _rm_targets(command) -> list:
+    """The folders of a recursive `rm` in a constant shell command (a string or
+    a list of strings)."""
+    if isinstance(command, (cst.List, cst.Tuple)):
+        words = [string_value(el.value) for el in command.elements]
+        if any(w is None for w in words):
+            words = [w for w in words if w is not None]
+    else:
+        text = string_value(command)
+        if text is None:
+            return []
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            return []
+    split = []
+    for word in words:
+        split += [word[:-1], ";"] if len(word) > 1 and word.endswith(";") else [word]
+    targets, command_words = [], []
+    for word in split + [";"]:
+        if word not in (";", "&&", "||", "|"):
+            command_words.append(word)
+            continue
+        if command_words and (command_words[0] == "rm" or command_words[0].endswith("/rm")):
+            flags = [w for w in command_words[1:] if w.startswith("-")]
+            if any("r" in f.lower() for f in flags):
+                targets += [w for w in command_words[1:] if not w.startswith("-")]
+        command_words = []
+    return targets

@@ -67,7 +67,8 @@ _RULES = [
     RuleInfo(
         "LAM203", "a /tmp file holding request data is written and never removed",
         "/tmp is kept between invocations: the next caller can read the file and /tmp fills up",
-        "use tempfile.TemporaryDirectory()/NamedTemporaryFile() or remove the file in a finally",
+        "use tempfile.TemporaryDirectory()/NamedTemporaryFile(), remove the file in a finally, "
+        "or wipe its folder earlier in the invocation (`shutil.rmtree`, `rm -rf /tmp/*`)",
         "def handler(event, context):\n    path = f\"/tmp/{event['name']}\"\n"
         "    with open(path, \"wb\") as fh:\n        fh.write(body)\n",
         "def handler(event, context):\n    with tempfile.TemporaryDirectory() as tmp:\n"
