@@ -593,3 +593,92 @@ def test_requests_to_a_lambda_extension_on_localhost_are_not_lam304():
         requests.post(url="http://localhost.example.com/hook")
     '''
     assert codes(src) == [(12, "LAM304"), (13, "LAM304")]
+
+
+# --- LAM401: work waited through containers and callers (issue 8) -------------
+
+
+def test_futures_waited_through_local_containers_are_not_orphaned():
+    src = '''
+    import concurrent.futures
+    from concurrent.futures import ThreadPoolExecutor, wait
+    EXECUTOR = ThreadPoolExecutor(4)
+
+    def fan_out(event, context):
+        futures = {}
+        for r in event["Records"]:
+            futures[EXECUTOR.submit(print, r)] = r["messageId"]
+        for f in concurrent.futures.as_completed(futures):
+            print(futures[f], f.result())
+
+    def by_id(event, context):
+        futures = {}
+        for r in event["Records"]:
+            futures[r["id"]] = EXECUTOR.submit(print, r)
+        wait(futures.values())
+
+    def in_a_list(event, context):
+        futures = []
+        for r in event["Records"]:
+            futures.append(EXECUTOR.submit(print, r))
+        return [f.result() for f in futures]
+
+    def never_waited(event, context):
+        futures = []
+        for r in event["Records"]:
+            futures.append(EXECUTOR.submit(print, r))
+        return len(futures)
+    '''
+    assert codes(src) == [(28, "LAM401")]
+
+
+def test_process_collected_and_joined_by_the_caller_is_not_orphaned():
+    src = '''
+    from multiprocessing import Process
+
+    def start(record, procs):
+        p = Process(target=print, args=(record,))
+        p.start()
+        procs.append(p)
+
+    def handler(event, context):
+        procs = []
+        for r in event["Records"]:
+            start(r, procs)
+        for p in procs:
+            p.join()
+
+    def spawn(record, procs):
+        p = Process(target=print, args=(record,))
+        p.start()
+        procs.append(p)
+
+    def fire_and_forget_handler(event, context):
+        procs = []
+        spawn(event, procs)
+        return len(procs)
+    '''
+    assert codes(src) == [(18, "LAM401")]
+
+
+def test_timer_cancelled_before_returning_is_not_orphaned():
+    src = '''
+    import threading
+
+    def handler(event, context):
+        timer = threading.Timer(context.get_remaining_time_in_millis() / 1000 - 1, print)
+        timer.start()
+        result = {"ok": True}
+        timer.cancel()
+        return result
+
+    def cancelled_only_on_error_handler(event, context):
+        timer = threading.Timer(5, print)
+        timer.start()
+        try:
+            return {"ok": True}
+        except Exception:
+            timer.cancel()
+            raise
+    '''
+    assert codes(src) == [(13, "LAM401")]

@@ -141,7 +141,8 @@ _RULES = [
         "LAM401", "a thread, process or task is started and not joined before the handler returns",
         "Lambda freezes the container when the handler returns: the work stops mid-way and "
         "resumes, or is lost, in a later invocation",
-        "join the thread, read the future's result, or await the task before returning",
+        "join the thread, read the future's result (directly or through as_completed/wait "
+        "over the list that holds it), cancel a timeout Timer, or await the task before returning",
         "def handler(event, context):\n    threading.Thread(target=audit, args=(event,)).start()\n",
         "def handler(event, context):\n    t = threading.Thread(target=audit, args=(event,))\n"
         "    t.start()\n    ...\n    t.join()\n",
