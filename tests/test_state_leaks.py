@@ -509,3 +509,24 @@ def test_container_rebound_to_an_empty_literal_is_evicted():
         _seen.append(event["id"])
     '''
     assert codes(src) == [(10, "LAM201"), (22, "LAM201"), (25, "LAM104")]
+
+
+def test_lam201_on_a_client_memoized_from_the_request_advises_a_keyed_cache():
+    src = '''
+    import boto3
+    _api = None
+    _last_body = None
+
+    def handler(event, context):
+        global _api, _last_body
+        ctx = event["requestContext"]
+        if _api is None:
+            _api = boto3.client("apigatewaymanagementapi",
+                                endpoint_url=f"https://{ctx['domainName']}/{ctx['stage']}")
+        _last_body = event["body"]
+        _api.post_to_connection(ConnectionId=ctx["connectionId"], Data=b"x")
+    '''
+    assert codes(src) == [(10, "LAM201"), (12, "LAM201")]
+    client, body = messages(src)
+    assert "cache keyed on those arguments" in client and "keep it in a local" not in client
+    assert "keep it in a local" in body
