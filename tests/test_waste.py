@@ -682,3 +682,67 @@ def test_timer_cancelled_before_returning_is_not_orphaned():
             raise
     '''
     assert codes(src) == [(13, "LAM401")]
+
+
+# --- boto3 Sessions that arrive from elsewhere in the module (issue 8) --------
+
+
+def test_session_clients_through_parameters_returns_and_annotated_attributes():
+    src = '''
+    import boto3
+    from typing import Optional
+
+    def assumed_session(role_arn):
+        creds = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="x")
+        return boto3.Session(aws_access_key_id=creds["Credentials"]["AccessKeyId"])
+
+    def tag_instances(session, ids):
+        ec2 = session.client("ec2")
+        ec2.create_tags(Resources=ids, Tags=[])
+
+    class Auditor:
+        session: Optional[boto3.Session] = None
+
+        def __init__(self, session):
+            self.session = session
+
+        def run(self):
+            return self.session.resource("s3")
+
+    def handler(event, context):
+        session = assumed_session(event["roleArn"])
+        tag_instances(session, event["ids"])
+        assumed_session(event["other"]).client("sqs")
+        Auditor(session).run()
+    '''
+    assert codes(src) == [(6, "LAM301"), (7, "LAM301"), (10, "LAM301"), (20, "LAM301"),
+                          (25, "LAM301")]
+
+
+def test_client_method_on_something_that_is_not_always_a_session_is_not_lam301():
+    src = '''
+    import boto3
+
+    class Api:
+        def client(self, name):
+            return name
+
+    class Holder:
+        session: object = None
+
+        def run(self):
+            return self.session.client("s3")
+
+    def use(thing):
+        return thing.client("s3")
+
+    def get_api():
+        return Api()
+
+    def handler(event, context):
+        use(boto3.Session())
+        use(Api())
+        get_api().client("x")
+        Holder().run()
+    '''
+    assert codes(src) == [(21, "LAM301")]

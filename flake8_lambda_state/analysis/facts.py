@@ -42,6 +42,7 @@ class Facts:
     returns: List[cst.BaseExpression] = field(default_factory=list)
     withs: List[cst.With] = field(default_factory=list)
     awaited: List[cst.BaseExpression] = field(default_factory=list)
+    annotations: List[Tuple[cst.BaseExpression, cst.BaseExpression]] = field(default_factory=list)
 
 
 def _unpack(target, value, op, guards, statement, out):
@@ -162,6 +163,7 @@ class FactsCollector(cst.CSTVisitor):
             self._store(target.target, node.value, "assign")
 
     def visit_AnnAssign(self, node):
+        self.facts.annotations.append((node.target, node.annotation.annotation))
         if node.value is not None:
             self._store(node.target, node.value, "assign")
 
