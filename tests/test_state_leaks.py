@@ -530,3 +530,21 @@ def test_lam201_on_a_client_memoized_from_the_request_advises_a_keyed_cache():
     client, body = messages(src)
     assert "cache keyed on those arguments" in client and "keep it in a local" not in client
     assert "keep it in a local" in body
+
+
+def test_lam201_on_a_client_returned_by_a_module_function_advises_a_keyed_cache():
+    # the config-rules template: AWS_CONFIG_CLIENT = get_client("config", event)
+    src = '''
+    import boto3
+    AWS_CONFIG_CLIENT = None
+
+    def get_client(service, event):
+        role = event["executionRoleArn"]
+        return boto3.client(service, aws_session_token=role)
+
+    def lambda_handler(event, context):
+        global AWS_CONFIG_CLIENT
+        AWS_CONFIG_CLIENT = get_client("config", event)
+    '''
+    assert codes(src) == [(7, "LAM301"), (11, "LAM201")]
+    assert "cache keyed on those arguments" in messages(src)[1]

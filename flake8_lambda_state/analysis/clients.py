@@ -143,8 +143,11 @@ class Clients:
             return self._names_session(annotation.left) or self._names_session(annotation.right)
         return bool(self.model.qn.of(annotation) & SESSION_FACTORIES)
 
-    def built_by(self, expr, unit=None) -> FrozenSet[str]:
-        """Factories behind an object (`s3` bound to `boto3.client('s3')`)."""
+    def built_by(self, expr, unit=None, through_calls: bool = False,
+                 _depth: int = 0) -> FrozenSet[str]:
+        """Factories behind an object (`s3` bound to `boto3.client('s3')`);
+        with `through_calls`, also the clients a module function returns
+        (`get_client("config", event)`)."""
         out = set()
         symbols = self.model.symbols
         values = [expr] if isinstance(expr, cst.Call) else (
@@ -156,6 +159,10 @@ class Clients:
                 factory = self.factory_of(value, unit)
                 if factory:
                     out.add(factory)
+                elif through_calls and unit is not None and _depth < 3:
+                    target = symbols.resolve_call(value, unit)
+                    for returned in target.unit.facts.returns if target else ():
+                        out |= self.built_by(returned, target.unit, True, _depth + 1)
         return frozenset(out)
 
     def service_of(self, expr, unit=None) -> Optional[str]:

@@ -37,7 +37,7 @@ def check(model) -> Iterator[Finding]:
             sensitive = (level >= SENSITIVE or flow.sensitive(w.container.rsplit(".", 1)[-1])
                          or flow.sensitive(string_value(w.key)))
             kind = "sensitive request data" if sensitive else "request data"
-            factories = model.clients.built_by(w.value, w.unit)
+            factories = model.clients.built_by(w.value, w.unit, through_calls=True)
             if factories:
                 # A local would only trade this for a LAM301: cache per argument set.
                 advice = (f"the client ({sorted(factories)[0]}) is built from the first caller's "
