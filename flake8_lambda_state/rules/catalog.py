@@ -44,7 +44,8 @@ _RULES = [
     RuleInfo(
         "LAM104", "a module-level cache grows with request-derived keys and is never evicted",
         "every distinct key stays in memory until the container runs out of it",
-        "use functools.lru_cache(maxsize=N) or a cachetools cache with a maxsize",
+        "use functools.lru_cache(maxsize=N) or a cachetools cache with a maxsize, or evict "
+        "(pop, clear, or rebind it to an empty container on every invocation)",
         "_users = {}\n\ndef handler(event, context):\n    uid = event[\"userId\"]\n"
         "    if uid not in _users:\n        _users[uid] = load(uid)\n    return _users[uid]\n",
         "@functools.lru_cache(maxsize=256)\ndef load_user(uid):\n    return load(uid)\n",
