@@ -49,3 +49,7 @@ CONSTANT_NAMES = frozenset({"True", "False", "None", "__file__", "__name__", "__
 # Methods that put their arguments into the receiver.
 FILLING_METHODS = frozenset({"append", "add", "extend", "insert", "update", "setdefault",
                              "appendleft", "extendleft", "__setitem__", "put", "put_nowait"})
+# Attributes of the Lambda context object that are the same for every
+# invocation of the execution environment: not request data.
+FIXED_CONTEXT_ATTRIBUTES = frozenset({"function_name", "function_version", "invoked_function_arn",
+                                      "memory_limit_in_mb", "log_group_name", "log_stream_name"})

@@ -34,6 +34,8 @@ def store_code(body):
     'value = str(event)',
     'items = []\nitems.append(event["x"])\nvalue = items',
     'value = {**event}',
+    'value = context.identity',
+    'value = context.client_context',
 ])
 def test_request_data_flows_to_store(body):
     assert store_code(body) == "LAM201"
@@ -44,6 +46,9 @@ def test_request_data_flows_to_store(body):
     'value = len(event["Records"])',
     'value = _box.get("v")',
     'value = "constant"',
+    'value = context.function_name',
+    'value = f"{context.invoked_function_arn}:{context.function_version}"',
+    'value = (context.memory_limit_in_mb, context.log_group_name, context.log_stream_name)',
 ])
 def test_not_request_data(body):
     assert store_code(body) == "LAM102"
@@ -132,3 +137,17 @@ def test_sensitive_from_the_key_written_into():
     msgs = messages(src)
     assert "sensitive request data" in msgs[0]
     assert "sensitive" not in msgs[1]
+
+
+def test_fixed_context_attributes_through_a_helper_are_not_request_data():
+    src = '''
+    _box = {}
+
+    def remember(ctx, label):
+        _box["arn"] = ctx.invoked_function_arn
+        _box["request"] = ctx.aws_request_id
+
+    def handler(event, context):
+        remember(context, "x")
+    '''
+    assert codes(src) == [(5, "LAM102"), (6, "LAM201")]

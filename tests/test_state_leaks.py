@@ -428,3 +428,123 @@ def test_class_attribute_is_not_confused_with_a_module_global_of_the_same_name()
         return client
     '''
     assert codes(src) == []
+
+
+def test_global_rebound_under_a_flag_nothing_rebinds_is_lam101():
+    src = '''
+    import boto3
+    DEBUG = False
+    _last = None
+
+    def handler(event, context):
+        global _last
+        if not DEBUG:
+            _last = boto3.client("s3")
+        return _last
+    '''
+    assert codes(src) == [(9, "LAM101"), (9, "LAM301")]
+
+
+# --- per-invocation resets (issue 8) -----------------------------------------
+
+
+def test_constant_resets_of_a_threading_local_are_not_lam102():
+    src = '''
+    import threading
+    _job = threading.local()
+    _stats = {}
+
+    def handler(event, context):
+        _job.status = "STARTED"
+        _job.job_id = None
+        _job.user = event["user"]
+        _stats.status = "STARTED"
+    '''
+    assert codes(src) == [(9, "LAM201"), (10, "LAM102")]
+
+
+def test_crhelper_data_is_reset_by_its_library():
+    src = '''
+    from crhelper import CfnResource
+    helper = CfnResource(json_logging=False, log_level="DEBUG")
+    OUTPUTS = {}
+
+    @helper.create
+    def create(event, context):
+        helper.Data["Arn"] = event["ResourceProperties"]["Arn"]
+        helper.Data.update({"Name": "x"})
+        OUTPUTS["Arn"] = event["ResourceProperties"]["Arn"]
+
+    def handler(event, context):
+        helper(event, context)
+    '''
+    assert codes(src) == [(10, "LAM201")]
+
+
+def test_container_rebound_to_an_empty_literal_is_evicted():
+    src = '''
+    _records = []
+    _seen = []
+
+    class Metrics:
+        def __init__(self):
+            self.buffer = []
+
+        def add(self, value):
+            self.buffer.append(value)
+
+        def flush(self):
+            print(self.buffer)
+            self.buffer = []
+
+    metrics = Metrics()
+
+    def handler(event, context):
+        global _records
+        _records = []
+        for record in event["Records"]:
+            _records.append(record["messageId"])
+        metrics.add(event["path"])
+        metrics.flush()
+        _seen.append(event["id"])
+    '''
+    assert codes(src) == [(10, "LAM201"), (22, "LAM201"), (25, "LAM104")]
+
+
+def test_lam201_on_a_client_memoized_from_the_request_advises_a_keyed_cache():
+    src = '''
+    import boto3
+    _api = None
+    _last_body = None
+
+    def handler(event, context):
+        global _api, _last_body
+        ctx = event["requestContext"]
+        if _api is None:
+            _api = boto3.client("apigatewaymanagementapi",
+                                endpoint_url=f"https://{ctx['domainName']}/{ctx['stage']}")
+        _last_body = event["body"]
+        _api.post_to_connection(ConnectionId=ctx["connectionId"], Data=b"x")
+    '''
+    assert codes(src) == [(10, "LAM201"), (12, "LAM201")]
+    client, body = messages(src)
+    assert "cache keyed on those arguments" in client and "keep it in a local" not in client
+    assert "keep it in a local" in body
+
+
+def test_lam201_on_a_client_returned_by_a_module_function_advises_a_keyed_cache():
+    # the config-rules template: AWS_CONFIG_CLIENT = get_client("config", event)
+    src = '''
+    import boto3
+    AWS_CONFIG_CLIENT = None
+
+    def get_client(service, event):
+        role = event["executionRoleArn"]
+        return boto3.client(service, aws_session_token=role)
+
+    def lambda_handler(event, context):
+        global AWS_CONFIG_CLIENT
+        AWS_CONFIG_CLIENT = get_client("config", event)
+    '''
+    assert codes(src) == [(7, "LAM301"), (11, "LAM201")]
+    assert "cache keyed on those arguments" in messages(src)[1]

@@ -12,8 +12,8 @@ from typing import Dict, List, Optional, Set
 import libcst as cst
 
 from ..vocabulary import (CONSTANT_CALLS, CONSTANT_CALLS_PREFIXES, CONSTANT_METHODS, CONSTANT_NAMES,
-                          FILLING_METHODS, NON_CONTENT_CALLS)
-from .handlers import Handler
+                          FILLING_METHODS, FIXED_CONTEXT_ATTRIBUTES, NON_CONTENT_CALLS)
+from .handlers import LAMBDA, Handler
 from .names import dotted, string_value
 from .reachability import Reachability
 from .symbols import BUILTIN, IMPORT, LOCAL, STATE, CallTarget, Symbols
@@ -34,6 +34,7 @@ class DataFlow:
         self.entries = {id(h.unit): h.entry for h in handlers if h.entry is not None}
         self.param_level: Dict[int, Dict[str, int]] = {}
         self.local_level: Dict[int, Dict[str, int]] = {}
+        self.context_names: Dict[int, Set[str]] = {}   # names bound to the Lambda context
         self._cache: Dict[tuple, int] = {}
         self._const_cache: Dict[tuple, bool] = {}
         self._solve(handlers)
@@ -47,6 +48,9 @@ class DataFlow:
                 if level and self.sensitive(name):
                     level = SENSITIVE
                 levels[name] = max(levels.get(name, 0), level)
+            params = handler.request_params()
+            if handler.entry is None and handler.kind == LAMBDA and len(params) > 1:
+                self.context_names.setdefault(id(handler.unit), set()).add(params[1])
             work.append(handler.unit)
         solved = set()
         while work:
@@ -62,12 +66,18 @@ class DataFlow:
 
     def _push_arguments(self, call: cst.Call, target: CallTarget, caller: Unit) -> bool:
         levels = self.param_level.setdefault(id(target.unit), {})
+        contexts = self.context_names.get(id(caller), ())
         changed = False
         for name, arg in target.arguments(call).items():
             value = self.level(arg, caller)
             if value > levels.get(name, 0):
                 levels[name] = value
                 changed = True
+            if isinstance(arg, cst.Name) and arg.value in contexts:
+                passed = self.context_names.setdefault(id(target.unit), set())
+                if name not in passed:
+                    passed.add(name)
+                    changed = True
         if changed:
             self._cache.clear()
         return changed
@@ -158,6 +168,9 @@ class DataFlow:
                 return REQUEST
             return NONE
         if isinstance(e, cst.Attribute):
+            if e.attr.value in FIXED_CONTEXT_ATTRIBUTES and isinstance(e.value, cst.Name) \
+                    and e.value.value in self.context_names.get(id(unit), ()):
+                return NONE   # the same for every invocation of this environment
             name = dotted(e)
             if name and name in self.request_attributes:
                 return REQUEST

@@ -19,6 +19,8 @@ class CallSite:
     with_item: Optional[cst.With] = None  # `with call(...) [as x]:`
     inside_withs: Tuple[cst.With, ...] = ()  # the `with` blocks whose body holds the call
     in_finally: bool = False              # inside a `finally:` block
+    nested: bool = False                  # inside a compound statement (if, for, try, with...)
+    in_except: bool = False               # inside an `except:` block
 
 
 @dataclass(eq=False)
@@ -40,6 +42,7 @@ class Facts:
     returns: List[cst.BaseExpression] = field(default_factory=list)
     withs: List[cst.With] = field(default_factory=list)
     awaited: List[cst.BaseExpression] = field(default_factory=list)
+    annotations: List[Tuple[cst.BaseExpression, cst.BaseExpression]] = field(default_factory=list)
 
 
 def _unpack(target, value, op, guards, statement, out):
@@ -76,6 +79,8 @@ class FactsCollector(cst.CSTVisitor):
         self._statement: List[cst.CSTNode] = []
         self._open_withs: List[cst.With] = []
         self._finally_depth = 0
+        self._compound_depth = 0
+        self._except_depth = 0
 
     # --- guards -----------------------------------------------------------
     def current_guards(self) -> FrozenSet[Guard]:
@@ -102,12 +107,20 @@ class FactsCollector(cst.CSTVisitor):
             self._pushed.add(id(node))
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self._statement.append(node)
+        if isinstance(node, cst.BaseCompoundStatement) and node is not self.root:
+            self._compound_depth += 1
+        if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            self._except_depth += 1
         return super().on_visit(node)
 
     def on_leave(self, original_node):
         super().on_leave(original_node)
         if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self._statement.pop()
+        if isinstance(original_node, cst.BaseCompoundStatement) and original_node is not self.root:
+            self._compound_depth -= 1
+        if isinstance(original_node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            self._except_depth -= 1
         if id(original_node) in self._pushed:
             self._pushed.discard(id(original_node))
             self._guards.pop()
@@ -150,6 +163,7 @@ class FactsCollector(cst.CSTVisitor):
             self._store(target.target, node.value, "assign")
 
     def visit_AnnAssign(self, node):
+        self.facts.annotations.append((node.target, node.annotation.annotation))
         if node.value is not None:
             self._store(node.target, node.value, "assign")
 
@@ -208,6 +222,8 @@ class FactsCollector(cst.CSTVisitor):
             with_item=self._with_items.get(id(node)),
             inside_withs=tuple(self._open_withs),
             in_finally=self._finally_depth > 0,
+            nested=self._compound_depth > 0,
+            in_except=self._except_depth > 0,
         ))
 
 

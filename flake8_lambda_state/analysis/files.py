@@ -1,11 +1,14 @@
-"""Files and paths: which calls open files, which expressions denote paths
-under /tmp (and their constant folder prefix), shared by LAM203 (/tmp files
-left behind) and LAM303 (bundled files read per invocation)."""
+"""Files, paths and URLs: which calls open files, which expressions denote
+paths under /tmp (and their constant folder prefix), shared by LAM203 (/tmp
+files left behind) and LAM303 (bundled files read per invocation); which
+URLs point at the local host (LAM304)."""
+import re
+import shlex
 from typing import Optional, Set
 
 import libcst as cst
 
-from .names import node_text
+from .names import node_text, string_value
 
 OPENERS = {"builtins.open", "io.open", "codecs.open"}
 COPIERS = {"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move"}
@@ -13,6 +16,12 @@ REMOVERS = {"os.remove", "os.unlink", "shutil.rmtree", "os.rmdir"}
 TMP_DIR_CALLS = {"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.gettempdirb"}
 PATH_CLASSES = ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath")
 WRITE_MODES = set("wax+")
+SHELL_CALLS = {"os.system", "os.popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
+               "subprocess.check_output", "subprocess.Popen"}
+REQUEST_WRAPPERS = {"urllib.request.Request"}
+# Lambda extensions listen on the local host (the Parameters and Secrets
+# extension on port 2773): no connection setup worth pooling.
+_LOCAL_URL = re.compile(r"(https?://)?(localhost|127\.0\.0\.1)(:|/|$)")
 
 
 class TmpPaths:
@@ -99,3 +108,78 @@ def open_mode(call: cst.Call) -> str:
             value = getattr(arg.value, "evaluated_value", None)
             return value if isinstance(value, str) else "?"
     return "r"
+
+
+def is_local_url(model, unit, expr, _depth: int = 0) -> bool:
+    """A URL whose constant prefix names localhost or 127.0.0.1 (also through
+    a local bound to it or a `urllib.request.Request(url)` wrapper)."""
+    if expr is None or _depth > 4:
+        return False
+    if isinstance(expr, cst.Name):
+        values = model.symbols.values_of(expr, unit)
+        if values and all(is_local_url(model, unit, v, _depth + 1) for v in values):
+            return True
+    if isinstance(expr, cst.Call) and model.qn.of(expr.func) & REQUEST_WRAPPERS:
+        return is_local_url(model, unit, url_argument(expr), _depth + 1)
+    return bool(_LOCAL_URL.match(TmpPaths(model, unit).static_prefix(expr)))
+
+
+def url_argument(call: cst.Call, position: int = 0) -> Optional[cst.BaseExpression]:
+    """The `url` argument of an HTTP call: `url=` or the positional one."""
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "url":
+            return arg.value
+    return positional[position] if len(positional) > position else None
+
+
+def wiped_folder(model, unit, call: cst.Call) -> Optional[str]:
+    """The /tmp folder a call empties ('/tmp' itself or one under it), or None:
+    `shutil.rmtree(folder)`, `os.system("rm -rf /tmp/*")`,
+    `subprocess.run(["rm", "-rf", "/tmp/work"])`."""
+    names = model.qn.of(call.func)
+    if not call.args:
+        return None
+    first = call.args[0].value
+    if names & {"shutil.rmtree"}:
+        folders = [TmpPaths(model, unit).static_prefix(first)]
+    elif names & SHELL_CALLS:
+        folders = _rm_targets(first)
+    else:
+        return None
+    for folder in folders:
+        folder = folder.rstrip("*").rstrip("/") or "/"
+        if folder == "/tmp" or folder.startswith("/tmp/"):
+            return folder
+    return None
+
+
+def _rm_targets(command) -> list:
+    """The folders of a recursive `rm` in a constant shell command (a string or
+    a list of strings)."""
+    if isinstance(command, (cst.List, cst.Tuple)):
+        words = [string_value(el.value) for el in command.elements]
+        if any(w is None for w in words):
+            words = [w for w in words if w is not None]
+    else:
+        text = string_value(command)
+        if text is None:
+            return []
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            return []
+    split = []
+    for word in words:
+        split += [word[:-1], ";"] if len(word) > 1 and word.endswith(";") else [word]
+    targets, command_words = [], []
+    for word in split + [";"]:
+        if word not in (";", "&&", "||", "|"):
+            command_words.append(word)
+            continue
+        if command_words and (command_words[0] == "rm" or command_words[0].endswith("/rm")):
+            flags = [w for w in command_words[1:] if w.startswith("-")]
+            if any("r" in f.lower() for f in flags):
+                targets += [w for w in command_words[1:] if not w.startswith("-")]
+        command_words = []
+    return targets

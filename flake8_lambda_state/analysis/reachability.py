@@ -10,7 +10,7 @@ import libcst as cst
 
 from .facts import CallSite
 from .handlers import Handler
-from .names import root_name
+from .names import dotted, root_name
 from .symbols import CallTarget, Symbols
 from .units import Unit
 
@@ -29,9 +29,14 @@ def _is_module_name(name: str, symbols: Symbols) -> bool:
     return name in symbols.module_values or name in symbols.rebound_in_functions
 
 
-def _read_from_module_container(name: str, unit: Unit, symbols: Symbols) -> bool:
+# Methods that fill the object they are called on (a guard `if not _CONFIG:`
+# or `if key not in _CACHE:` turns false once the block has filled it).
+FILLERS = frozenset({"update", "setdefault", "__setitem__", "add", "append", "extend", "insert"})
+
+
+def module_container_read(name: str, unit: Unit, symbols: Symbols) -> Optional[str]:
     """`client = _CLIENTS.get(key)` / `_CLIENTS[key]`: testing the local tests
-    whether the module cache holds the key."""
+    whether the module cache holds the key. Returns the container's name."""
     for store in unit.facts.stores:
         if not (isinstance(store.target, cst.Name) and store.target.value == name):
             continue
@@ -45,22 +50,95 @@ def _read_from_module_container(name: str, unit: Unit, symbols: Symbols) -> bool
             continue
         root = root_name(value)
         if root is not None and _is_module_name(root.value, symbols):
+            return dotted(value)
+    return None
+
+
+def _binds_here(facts, subject: str, kind: str, global_names, guard=None) -> bool:
+    """The unit's code (only the part under `guard` when given) binds what the
+    guard tests: rebinds the global, sets the attribute, or stores into or
+    fills the container."""
+    for store in facts.stores:
+        if guard is not None and guard not in store.guards:
+            continue
+        if store.op == "del":
+            continue
+        target = store.target
+        if isinstance(target, cst.Name):
+            if kind == "unset" and target.value == subject and subject in global_names:
+                return True
+        elif isinstance(target, cst.Attribute):
+            if kind == "unset" and dotted(target) == subject:
+                return True
+        elif isinstance(target, cst.Subscript) and dotted(target.value) == subject:
+            return True
+    for site in facts.calls:
+        if guard is not None and guard not in site.guards:
+            continue
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in FILLERS \
+                and dotted(func.value) == subject:
             return True
     return False
 
 
+def guard_binds(guard, unit: Unit, symbols: Symbols, container: Optional[str] = None) -> bool:
+    """SPEC "The memo guard, exactly": the guarded code, or a function it
+    calls, binds what the guard tests, so the guard turns false after the
+    first run. With `container`, the guard tests a local read from that
+    module container, and the unit (anywhere) or a function called under the
+    guard must store into the container."""
+    key = (id(unit), guard, container)
+    cached = symbols.guard_binds.get(key)
+    if cached is not None:
+        return cached
+    kind, subject = guard
+    if container is not None:
+        found = _binds_here(unit.facts, container, "absent", unit.facts.global_names)
+        subject, kind = container, "absent"
+    else:
+        found = _binds_here(unit.facts, subject, kind, unit.facts.global_names, guard)
+    if not found:
+        seen = {id(unit)}
+        todo = [(t.unit, 1) for t in _callees(unit, symbols, guard)]
+        while todo and not found:
+            callee, depth = todo.pop()
+            if id(callee) in seen or depth > 4:
+                continue
+            seen.add(id(callee))
+            found = _binds_here(callee.facts, subject, kind, callee.facts.global_names)
+            todo.extend((t.unit, depth + 1) for t in _callees(callee, symbols, None))
+    symbols.guard_binds[key] = found
+    return found
+
+
+def _callees(unit: Unit, symbols: Symbols, guard) -> List[CallTarget]:
+    out = []
+    for site in unit.facts.calls:
+        if guard is not None and guard not in site.guards:
+            continue
+        target = symbols.resolve_call(site.node, unit)
+        if target is not None:
+            out.append(target)
+    return out
+
+
 def is_memo_guarded(site_guards, unit: Unit, symbols: Symbols) -> bool:
     """A guard on module state ("if _client is None", "if key not in _CACHE",
-    or a local read from a module cache) makes the code under it run once
-    per warm container (or per key), not once per invocation."""
-    for _kind, subject in site_guards:
+    or a local read from a module cache) whose block binds what it tests
+    makes the code under it run once per warm container (or per key), not
+    once per invocation. A guard on a flag that nothing rebinds is an
+    ordinary branch."""
+    for guard in site_guards:
+        subject = guard[1]
         root = subject.split(".", 1)[0]
         local = root not in unit.facts.global_names and any(
             isinstance(s.target, cst.Name) and s.target.value == root for s in unit.facts.stores)
         if local:
-            if _read_from_module_container(root, unit, symbols):
+            container = module_container_read(root, unit, symbols)
+            if container and guard_binds(guard, unit, symbols, container):
                 return True
-        elif _is_module_name(root, symbols):
+        elif _is_module_name(root, symbols) and guard_binds(guard, unit, symbols):
             return True
     return False
 

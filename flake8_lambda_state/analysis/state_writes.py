@@ -10,7 +10,7 @@ import libcst as cst
 
 from .facts import Store
 from .names import dotted, node_text, root_name
-from .reachability import Reach, is_memo_guarded
+from .reachability import Reach, is_memo_guarded, module_container_read
 from .symbols import CLASS, IMPORT, LOCAL, STATE
 from .units import Unit
 
@@ -19,6 +19,9 @@ MUTATORS = {"append", "extend", "insert", "update", "setdefault", "add", "pop", 
             "extendleft", "popleft", "__delitem__"}
 EVICTORS = {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__"}
 BOUNDED_FACTORIES = ("cachetools.", "collections.deque")
+# Objects whose library resets them on every invocation: not module state.
+RESET_BY_LIBRARY = frozenset({"crhelper.CfnResource", "crhelper.resource_helper.CfnResource"})
+THREAD_LOCALS = frozenset({"threading.local", "_threading_local.local"})
 
 REBIND, SUBSCRIPT, ATTRIBUTE, METHOD = "rebind", "subscript", "attribute", "method"
 
@@ -36,6 +39,8 @@ class StateWrite:
     evicts: bool = False               # del c[k], pop, clear ...
     method: Optional[str] = None
     op: str = "assign"
+    empties: bool = False              # rebinds the container to an empty literal
+    thread_local: bool = False         # sets an attribute of a module-level threading.local()
 
 
 class StateWrites:
@@ -62,6 +67,8 @@ class StateWrites:
         kind = symbols.kind(root)
         first_attr = _first_attribute(expr, root)
         if root.value in unit.facts.global_names or kind in (STATE, CLASS):
+            if self._built_by(root.value) & RESET_BY_LIBRARY:
+                return None   # crhelper's CfnResource: reset by its library per invocation
             return name
         if kind == IMPORT:
             return name if self._imported_state(root, name) else None
@@ -99,6 +106,13 @@ class StateWrites:
             return False
         imported = self.model.symbols.project_import(target.value)
         return imported is not None and imported.kind == "module"
+
+    def _built_by(self, name: str) -> frozenset:
+        symbols = self.model.symbols
+        out = set()
+        for value in symbols.module_values.get(name, ()):
+            out |= symbols.built_by(value)
+        return frozenset(out)
 
     def _parameter_alias(self, root: cst.Name, unit: Unit, depth: int) -> Optional[str]:
         params = [p.name.value for p in unit.all_params()]
@@ -142,8 +156,8 @@ class StateWrites:
             if not (isinstance(func, cst.Attribute) and func.attr.value in MUTATORS):
                 continue
             container = self._state_name(func.value, unit)
-            if container is None:
-                continue
+            if container is None or self.model.symbols.resolve_call(site.node, unit) is not None:
+                continue  # not module state, or a method of a module class (`metrics.add(x)`)
             key, value = _method_key_value(func.attr.value, site.node)
             self.writes.append(StateWrite(
                 site.node, unit, reach, METHOD, container, key, value,
@@ -153,8 +167,10 @@ class StateWrites:
         target = store.target
         if isinstance(target, cst.Name):
             if target.value in unit.facts.global_names:
+                empties = store.op == "assign" and is_empty_container(store.value, self.model.qn)
                 self.writes.append(StateWrite(target, unit, reach, REBIND, target.value, None,
-                                              store.value, store.guards, op=store.op))
+                                              store.value, store.guards, op=store.op,
+                                              evicts=empties, empties=empties))
             return
         if not isinstance(target, (cst.Subscript, cst.Attribute)):
             return
@@ -172,9 +188,12 @@ class StateWrites:
                 target, unit, reach, SUBSCRIPT, owner, key,
                 store.value, store.guards, evicts=store.op == "del", op=store.op))
         else:
+            empties = store.op == "assign" and is_empty_container(store.value, self.model.qn)
+            thread_local = "." not in owner and bool(self._built_by(owner) & THREAD_LOCALS)
             self.writes.append(StateWrite(
                 target, unit, reach, ATTRIBUTE, f"{owner}.{target.attr.value}", None,
-                store.value, store.guards, op=store.op))
+                store.value, store.guards, op=store.op, evicts=empties, empties=empties,
+                thread_local=thread_local))
 
     # --- questions the rules ask ----------------------------------------
     def is_bounded(self, container: str) -> bool:
@@ -185,6 +204,8 @@ class StateWrites:
         return self._bounded[container]
 
     def _compute_bounded(self, container: str) -> bool:
+        """Also bounded: a container (or a module object's container attribute)
+        rebound to an empty literal, as a per-invocation flush does."""
         symbols = self.model.symbols
         for value in symbols.module_values.get(container, ()):
             if any(b.startswith(BOUNDED_FACTORIES) for b in symbols.built_by(value)):
@@ -230,6 +251,17 @@ def is_mutable_value(expr, qn) -> bool:
     return False
 
 
+def is_empty_container(expr, qn) -> bool:
+    """`[]`, `{}`, `set()`, `dict()`, `list()`, `collections.deque()`: a
+    mutable container with nothing in it."""
+    if isinstance(expr, (cst.List, cst.Dict, cst.Set)):
+        return not expr.elements
+    if isinstance(expr, cst.Call) and is_mutable_value(expr, qn):
+        names = qn.of(expr.func)
+        return not expr.args or (bool(names & {"collections.defaultdict"}) and len(expr.args) == 1)
+    return False
+
+
 def _method_key_value(method: str, call: cst.Call):
     args = [a for a in call.args if a.keyword is None and not a.star]
     kwargs = [a for a in call.args if a.keyword is not None]
@@ -257,11 +289,16 @@ def _method_key_value(method: str, call: cst.Call):
     return None, None
 
 
-def memo_guarded(write: StateWrite, symbols) -> bool:
+def memo_guarded(write: StateWrite, model) -> bool:
     """The hand-written memoization idioms: `if _x is None: _x = ...` (any
     global rebound or set in a block that runs only while a module global is
-    unset: a cold-start block), `if key not in _CACHE: _CACHE[key] = ...`,
-    and `_x = _x or make()`."""
+    unset and that binds it: a cold-start block), `if key not in _CACHE:
+    _CACHE[key] = ...`, `c = _CACHE.get(k); if c is None: ...; _CACHE[k] = c`,
+    and `_x = _x or make()`; and any write in code that runs only under such
+    a guard or in a memoized function (reachable, but not on every invocation)."""
+    symbols = model.symbols
+    if id(write.unit) not in model.reach.hot:
+        return True
     guards: frozenset = write.guards
     unset = frozenset(g for g in guards if g[0] == "unset")
     if unset and is_memo_guarded(unset, write.unit, symbols):
@@ -270,7 +307,20 @@ def memo_guarded(write: StateWrite, symbols) -> bool:
         value = write.value
         return isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) \
             and dotted(value.left) == write.container
+    if write.form == SUBSCRIPT and _computed_when_missing(write.value, write.unit) \
+            and module_container_read(write.value.value, write.unit, symbols) == write.container:
+        return True   # the local read from the cache, built when missing, stored back
     if write.form in (SUBSCRIPT, METHOD):
         return ("absent", write.container) in guards and (
             write.form == SUBSCRIPT or write.method in ("setdefault", "__setitem__", "update"))
     return False
+
+
+def _computed_when_missing(value, unit) -> bool:
+    """`c` in `c = CACHE.get(k); if c is None: c = build(); CACHE[k] = c`:
+    a local rebound under a test that it is unset."""
+    if not isinstance(value, cst.Name):
+        return False
+    name = value.value
+    return any(isinstance(s.target, cst.Name) and s.target.value == name
+               and ("unset", name) in s.guards for s in unit.facts.stores)

@@ -59,6 +59,7 @@ class Symbols:
         self.classes = classes
         self.init = init
         self._kinds: Dict[int, str] = {}
+        self.guard_binds: Dict[tuple, bool] = {}   # reachability.guard_binds, memoized
         self.module_values: Dict[str, List[cst.BaseExpression]] = {}
         for store in init.facts.stores:
             if isinstance(store.target, cst.Name) and store.value is not None and store.op != "del" \

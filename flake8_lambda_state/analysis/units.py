@@ -64,6 +64,7 @@ class ClassInfo:
     methods: Dict[str, Unit] = field(default_factory=dict)
     base_names: List[str] = field(default_factory=list)
     attributes: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # `cache = {}`
+    annotations: Dict[str, cst.BaseExpression] = field(default_factory=dict)  # `session: Session`
 
 
 def _decorator_names(fn: cst.FunctionDef, qn) -> List[str]:
@@ -118,9 +119,10 @@ def collect_units(module: cst.Module, qn):
                             for target in small.targets:
                                 if isinstance(target.target, cst.Name):
                                     info.attributes[target.target.value] = small.value
-                        elif isinstance(small, cst.AnnAssign) and small.value is not None \
-                                and isinstance(small.target, cst.Name):
-                            info.attributes[small.target.value] = small.value
+                        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                            info.annotations[small.target.value] = small.annotation.annotation
+                            if small.value is not None:
+                                info.attributes[small.target.value] = small.value
                 if not isinstance(item, cst.FunctionDef):
                     continue
                 decorators = _decorator_names(item, qn)

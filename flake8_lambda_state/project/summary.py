@@ -13,8 +13,8 @@ from ..handler_names import (CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE, is_test
                              name_matches)
 from ..vocabulary import (BATCH_FUNCTIONS, CHALICE_CLASSES, CONSTANT_CALLS,
                           CONSTANT_CALLS_PREFIXES, CONSTANT_METHODS, CONSTANT_NAMES,
-                          FILLING_METHODS, MEMOIZING_DECORATORS, NON_CONTENT_CALLS,
-                          POWERTOOLS_DECORATORS, RESOLVER_CLASSES, RESOLVER_METHODS,
+                          FILLING_METHODS, FIXED_CONTEXT_ATTRIBUTES, MEMOIZING_DECORATORS,
+                          NON_CONTENT_CALLS, POWERTOOLS_DECORATORS, RESOLVER_CLASSES, RESOLVER_METHODS,
                           WEB_FRAMEWORK_CLASSES, WEB_ROUTE_METHODS, WSGI_ADAPTERS)
 
 VERSION = 3
@@ -295,6 +295,8 @@ class _FunctionSummary(ast.NodeVisitor):
                 out.append([REQUEST, words])
             return
         if isinstance(node, ast.Attribute):
+            if node.attr in FIXED_CONTEXT_ATTRIBUTES:   # `context.function_name`: not per request
+                return
             if node.attr in ("current_event", "current_request") and isinstance(node.value, ast.Name) \
                     and (node.value.id in self.module.bindings or node.value.id in self.module.imports):
                 out.append([REQUEST, words])

@@ -44,7 +44,8 @@ _RULES = [
     RuleInfo(
         "LAM104", "a module-level cache grows with request-derived keys and is never evicted",
         "every distinct key stays in memory until the container runs out of it",
-        "use functools.lru_cache(maxsize=N) or a cachetools cache with a maxsize",
+        "use functools.lru_cache(maxsize=N) or a cachetools cache with a maxsize, or evict "
+        "(pop, clear, or rebind it to an empty container on every invocation)",
         "_users = {}\n\ndef handler(event, context):\n    uid = event[\"userId\"]\n"
         "    if uid not in _users:\n        _users[uid] = load(uid)\n    return _users[uid]\n",
         "@functools.lru_cache(maxsize=256)\ndef load_user(uid):\n    return load(uid)\n",
@@ -67,7 +68,8 @@ _RULES = [
     RuleInfo(
         "LAM203", "a /tmp file holding request data is written and never removed",
         "/tmp is kept between invocations: the next caller can read the file and /tmp fills up",
-        "use tempfile.TemporaryDirectory()/NamedTemporaryFile() or remove the file in a finally",
+        "use tempfile.TemporaryDirectory()/NamedTemporaryFile(), remove the file in a finally, "
+        "or wipe its folder earlier in the invocation (`shutil.rmtree`, `rm -rf /tmp/*`)",
         "def handler(event, context):\n    path = f\"/tmp/{event['name']}\"\n"
         "    with open(path, \"wb\") as fh:\n        fh.write(body)\n",
         "def handler(event, context):\n    with tempfile.TemporaryDirectory() as tmp:\n"
@@ -85,10 +87,13 @@ _RULES = [
     ),
     RuleInfo(
         "LAM205", "request data is appended to a module-level Powertools Logger's keys",
-        "appended keys stay on the logger and are printed in the next invocations' logs",
+        "appended keys stay on the logger and are printed in the next invocations' logs "
+        "(an append_keys at the top of the handler, before any log line, overwrites them "
+        "every time and is not a finding)",
         "pass clear_state=True to inject_lambda_context, or remove_keys in a finally",
         "@logger.inject_lambda_context\ndef handler(event, context):\n"
-        "    logger.append_keys(user=event[\"user\"])\n",
+        "    logger.info(\"received\")\n    if \"user\" in event:\n"
+        "        logger.append_keys(user=event[\"user\"])\n",
         "@logger.inject_lambda_context(clear_state=True)\ndef handler(event, context):\n"
         "    logger.append_keys(user=event[\"user\"])\n",
         fixable=False,
@@ -111,16 +116,22 @@ _RULES = [
         "    return _http.get(URL).json()\n",
     ),
     RuleInfo(
-        "LAM303", "heavy one-time work (bundled file, regex, parameter, secret) is redone "
-        "per invocation",
-        "the result is the same every time; redoing it adds latency and API calls",
-        "do it once at module scope or in a memoized getter",
-        "def handler(event, context):\n    rules = json.load(open(RULES_PATH))\n",
-        "RULES = json.load(open(RULES_PATH))\n\ndef handler(event, context):\n    ...\n",
+        "LAM303", "heavy one-time work (bundled file, parameter, secret) is redone per invocation",
+        "a bundled file gives the same result every time; a parameter or secret fetch is an "
+        "API call (latency, rate limits) on every invocation",
+        "read bundled files once at module scope or in a memoized getter; cache parameters and "
+        "secrets with a time limit (Powertools `max_age`, or a getter that refreshes after a few "
+        "minutes), never as a module constant: secrets rotate",
+        "ssm = boto3.client(\"ssm\")\n\ndef handler(event, context):\n"
+        "    rules = json.load(open(RULES_PATH))\n    key = ssm.get_parameter(Name=\"/app/key\")\n",
+        "from aws_lambda_powertools.utilities import parameters\n\n"
+        "RULES = json.load(open(RULES_PATH))\n\ndef handler(event, context):\n"
+        "    key = parameters.get_parameter(\"/app/key\", max_age=300)\n",
     ),
     RuleInfo(
         "LAM304", "a one-shot HTTP request opens a new connection per invocation",
-        "each call pays DNS, TCP and TLS again",
+        "each call pays DNS, TCP and TLS again (requests to localhost, such as the Lambda "
+        "Parameters and Secrets extension, are not findings)",
         "use a module-level requests.Session / httpx.Client / urllib3.PoolManager",
         "def handler(event, context):\n    return requests.get(URL).json()\n",
         "_http = requests.Session()\n\ndef handler(event, context):\n"
@@ -131,7 +142,8 @@ _RULES = [
         "LAM401", "a thread, process or task is started and not joined before the handler returns",
         "Lambda freezes the container when the handler returns: the work stops mid-way and "
         "resumes, or is lost, in a later invocation",
-        "join the thread, read the future's result, or await the task before returning",
+        "join the thread, read the future's result (directly or through as_completed/wait "
+        "over the list that holds it), cancel a timeout Timer, or await the task before returning",
         "def handler(event, context):\n    threading.Thread(target=audit, args=(event,)).start()\n",
         "def handler(event, context):\n    t = threading.Thread(target=audit, args=(event,))\n"
         "    t.start()\n    ...\n    t.join()\n",

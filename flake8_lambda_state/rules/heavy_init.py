@@ -1,6 +1,7 @@
 """LAM303: one-time work redone on every invocation with init-time-constant
-arguments: reading bundled files, compiling constant regexes, fetching
-parameters and secrets with constant names."""
+arguments: reading bundled files, fetching parameters and secrets with
+constant names. Compiling a constant regex is not a finding: the `re`
+module caches compiled patterns."""
 from typing import Iterator, Optional
 
 import libcst as cst
@@ -11,7 +12,6 @@ from .base import Finding, code_of, per_invocation_calls, where
 
 LOADERS = {"json.load", "yaml.safe_load", "yaml.load", "yaml.full_load", "pickle.load",
            "joblib.load", "torch.load", "numpy.load", "dill.load"}
-REGEX_COMPILERS = {"re.compile", "regex.compile"}
 SECRET_CALLS = {"ssm": {"get_parameter", "get_parameters", "get_parameters_by_path"},
                 "secretsmanager": {"get_secret_value"}}
 POWERTOOLS_PARAMETERS = "aws_lambda_powertools.utilities.parameters."
@@ -53,8 +53,6 @@ def _what(model, unit, call: cst.Call, paths: TmpPaths) -> Optional[str]:
         if flow.is_constant(receiver, unit) and _bundled(paths, receiver):
             return "reads a bundled file"
         return None
-    if names & REGEX_COMPILERS:
-        return "compiles a constant regex" if constant and args else None
     if method is not None:
         service = model.clients.service_of(func.value, unit)
         if service in SECRET_CALLS and method in SECRET_CALLS[service] and constant:
@@ -76,6 +74,15 @@ def _is_file_object(model, unit, expr) -> bool:
                for v in model.symbols.values_of(expr, unit))
 
 
+FILE_ADVICE = ("the result is the same each time, so this only adds latency; do it once at "
+               "module scope or in a memoized getter")
+# Secrets and parameters rotate: a module constant would serve a stale value forever.
+FETCH_ADVICE = ("each call is an API round trip and counts against the service's rate limit; "
+                "cache it with a time limit, not as a module constant (secrets rotate): "
+                "Powertools parameters.get_secret(name, max_age=300) / get_parameter(name, "
+                "max_age=300), or a getter that fetches again after a few minutes")
+
+
 def check(model) -> Iterator[Finding]:
     paths_by_unit = {}
     for unit, reach, site in per_invocation_calls(model):
@@ -83,8 +90,7 @@ def check(model) -> Iterator[Finding]:
         what = _what(model, unit, site.node, paths)
         if what is None:
             continue
+        advice = FETCH_ADVICE if what.startswith("fetches") else FILE_ADVICE
         yield Finding(
             "LAM303", site.node,
-            f"{code_of(site.node)} {what} on every invocation {where(reach)}; the result is the "
-            f"same each time, so this only adds latency and API calls; do it once at module "
-            f"scope or in a memoized getter", reach)
+            f"{code_of(site.node)} {what} on every invocation {where(reach)}; {advice}", reach)

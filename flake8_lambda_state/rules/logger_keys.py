@@ -4,8 +4,11 @@ from typing import Iterator
 
 import libcst as cst
 
+from ..analysis.handlers import LAMBDA
 from ..analysis.symbols import STATE
 from .base import Finding, code_of, where
+
+LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
 
 LOGGER_CLASSES = {"aws_lambda_powertools.Logger", "aws_lambda_powertools.logging.Logger",
                   "aws_lambda_powertools.logging.logger.Logger"}
@@ -53,6 +56,48 @@ def _appends(call: cst.Call) -> bool:
         and isinstance(a.value, cst.Name) and a.value.value == "True" for a in call.args)
 
 
+def _logs_event_first(entry) -> bool:
+    """`@logger.inject_lambda_context(log_event=True)`: the event is logged,
+    with the keys left from the last invocation, before the body runs."""
+    for dec in entry.node.decorators:
+        call = dec.decorator
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
+                and call.func.attr.value == "inject_lambda_context":
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "log_event" \
+                        and not (isinstance(arg.value, cst.Name) and arg.value.value == "False"):
+                    return True
+    return False
+
+
+def _is_log_call(model, site, unit, depth: int = 0) -> bool:
+    """A logging call, or a call to a project function that makes one."""
+    func = site.node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in LOG_METHODS:
+        return True
+    if depth == 0:
+        target = model.symbols.resolve_call(site.node, unit)
+        if target is not None:
+            return any(_is_log_call(model, s, target.unit, 1) for s in target.unit.facts.calls)
+    return False
+
+
+def _overwrites_every_invocation(model, unit, reach, site) -> bool:
+    """SPEC "LAM205 overwrite": an append_keys at the top level of the handler
+    body, before any logging call, runs on every invocation and overwrites the
+    keys before anything is logged."""
+    handler = reach.handler
+    if handler.kind != LAMBDA or handler.unit is not unit or handler.dispatchers \
+            or site.nested or _logs_event_first(unit):
+        return False
+    for earlier in unit.facts.calls:
+        if earlier is site:
+            return True
+        if _is_log_call(model, earlier, unit):
+            return False
+    return False
+
+
 def check(model) -> Iterator[Finding]:
     for unit, reach in model.reachable():
         for site in unit.facts.calls:
@@ -64,6 +109,8 @@ def check(model) -> Iterator[Finding]:
             if not any(model.flow.is_request(a.value, unit) for a in call.args):
                 continue
             if all(_clears_state(model, entry) for entry in reach.handler.entry_points()):
+                continue
+            if _overwrites_every_invocation(model, unit, reach, site):
                 continue
             yield Finding(
                 "LAM205", call,

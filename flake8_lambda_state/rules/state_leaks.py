@@ -17,6 +17,8 @@ def check(model) -> Iterator[Finding]:
     writes = model.state_writes
     flow = model.flow
     for w in writes.writes:
+        if w.empties:
+            continue  # rebinding to an empty container evicts everything (a flush)
         if w.evicts:
             if writes.is_request_keyed(w.container):
                 continue  # evicting from a request-keyed cache is what bounds it
@@ -35,13 +37,23 @@ def check(model) -> Iterator[Finding]:
             sensitive = (level >= SENSITIVE or flow.sensitive(w.container.rsplit(".", 1)[-1])
                          or flow.sensitive(string_value(w.key)))
             kind = "sensitive request data" if sensitive else "request data"
+            factories = model.clients.built_by(w.value, w.unit, through_calls=True)
+            if factories:
+                # A local would only trade this for a LAM301: cache per argument set.
+                advice = (f"the client ({sorted(factories)[0]}) is built from the first caller's "
+                          f"arguments and then serves every later caller; keep one client per "
+                          f"argument set in a cache keyed on those arguments (a getter with "
+                          f"functools.lru_cache(maxsize=N) taking, e.g., the endpoint)")
+            else:
+                advice = ("the next caller served by this warm container can read it; keep it in "
+                          "a local or pass it as an argument")
             yield _finding("LAM201", w, f"{kind} ({code_of(w.value, 40)}) is stored in module state "
-                           f"'{w.container}' {where(w.reach)}; the next caller served by this warm "
-                           f"container can read it; keep it in a local or pass it as an argument",
-                           sensitive=sensitive)
+                           f"'{w.container}' {where(w.reach)}; {advice}", sensitive=sensitive)
             continue
-        if memo_guarded(w, model.symbols):
+        if memo_guarded(w, model):
             continue
+        if w.thread_local:
+            continue  # a per-invocation reset of a threading.local() attribute
         if w.form == REBIND:
             yield _finding("LAM101", w, f"module global '{w.container}' is rebound "
                            f"{where(w.reach)}; "

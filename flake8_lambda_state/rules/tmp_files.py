@@ -5,7 +5,8 @@ from typing import Iterator, List, Set
 
 import libcst as cst
 
-from ..analysis.files import COPIERS, OPENERS, REMOVERS, WRITE_MODES, TmpPaths, open_mode
+from ..analysis.files import (COPIERS, OPENERS, REMOVERS, WRITE_MODES, TmpPaths, open_mode,
+                              wiped_folder)
 from ..analysis.names import node_text
 from .base import Finding, code_of, where
 
@@ -106,6 +107,34 @@ def _removed(model, unit, paths: TmpPaths, write: TmpWrite) -> bool:
     return False
 
 
+def _wiped_before(model, unit, paths: TmpPaths, write: TmpWrite) -> bool:
+    """SPEC "LAM203 removal": the tmp folder, or a folder above the file, is
+    wiped earlier on the invocation path: before the write in its own
+    function, or, on every reachable call path into that function, before
+    the call that leads to it."""
+    prefix = paths.static_prefix(write.path)
+    handlers = {id(h.unit) for h in model.handlers}
+    reach = model.reach
+
+    def covers(folder) -> bool:
+        return folder is not None and (folder == "/tmp" or prefix.startswith(folder + "/"))
+
+    def wiped(owner, stop, depth, seen) -> bool:
+        for site in owner.facts.calls:
+            if site.node is stop:
+                break
+            if not site.in_except and covers(wiped_folder(model, owner, site.node)):
+                return True
+        if id(owner) in handlers or depth > 6 or id(owner) in seen:
+            return False
+        callers = [c for c in reach.callers.get(id(owner), ()) if reach.reach(c[0]) is not None]
+        seen = seen | {id(owner)}
+        return bool(callers) and all(wiped(caller, site.node, depth + 1, seen)
+                                     for caller, site, _target in callers)
+
+    return wiped(unit, write.node, 0, frozenset())
+
+
 def check(model) -> Iterator[Finding]:
     flow = model.flow
     for unit, reach in model.reachable():
@@ -115,7 +144,7 @@ def check(model) -> Iterator[Finding]:
             request_content = any(flow.is_request(c, unit) for c in write.content)
             if not (request_path or request_content):
                 continue
-            if _removed(model, unit, paths, write):
+            if _removed(model, unit, paths, write) or _wiped_before(model, unit, paths, write):
                 continue
             what = "path" if request_path else "content"
             yield Finding(
