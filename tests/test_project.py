@@ -846,3 +846,31 @@ def test_clients_imported_from_another_module(tmp_path):
     })
     assert found(root) == [("app.py", 5, "LAM303"), ("app.py", 6, "LAM303"), ("app.py", 11, "LAM302"),
                            ("app.py", 14, "LAM302")]
+
+
+def test_session_returned_by_a_function_of_another_module(tmp_path):
+    root = make(tmp_path, {
+        "aws.py": """
+            import os
+
+            import boto3
+
+            def session():
+                return boto3.Session(region_name=os.environ["AWS_REGION"])
+
+            def not_a_session():
+                return {"region": "eu-west-1"}
+        """,
+        "app.py": """
+            import aws
+            from aws import not_a_session
+
+            def handler(event, context):
+                s3 = aws.session().client("s3")
+                table = aws.session().resource("dynamodb").Table("t")
+                other = not_a_session().client("s3")
+                return s3, table, other
+        """,
+    })
+    # the Session built on every call of the wrapper, and each client built on it
+    assert found(root) == [("app.py", 5, "LAM301"), ("app.py", 6, "LAM301"), ("aws.py", 6, "LAM301")]

@@ -76,6 +76,12 @@ class Clients:
                 return f"boto3.Session().{func.attr.value}"
         return None
 
+    def imported_function(self, func) -> bool:
+        """`aws.session` / `session` imported from a project module."""
+        root = root_name(func)
+        return self.model.context is not None and root is not None and dotted(func) is not None \
+            and self.model.symbols.project_import(root) is not None
+
     def imported(self, expr) -> Optional[dict]:
         """The binding behind another project module's object (`from clients
         import ssm`, `db.conn` after `import db`), as the project index has it."""
@@ -104,6 +110,8 @@ class Clients:
             if any(self.is_session(v, unit, deeper) for v in symbols.values_of(expr, unit)):
                 return True
             return symbols.kind(expr) == LOCAL and self._session_parameter(expr.value, unit, deeper)
+        if isinstance(expr, cst.Call) and self.imported_function(expr.func):
+            return self.model.context.returned_by(dotted(expr.func)) in SESSION_FACTORIES
         if isinstance(expr, cst.Call):
             target = symbols.resolve_call(expr, unit)
             return target is not None and bool(target.unit.facts.returns) and any(

@@ -73,6 +73,16 @@ class FileContext:
         module names, or another module's state reached through an import."""
         return self.state_of(container) or ((self.path, container) if container in own_names else None)
 
+    def returned_by(self, dotted_name: str) -> Optional[str]:
+        """What an imported project function returns a new instance of
+        (`boto3.Session` for `def session(): return boto3.Session(...)`)."""
+        if self.index is None:
+            return None
+        head, _, rest = dotted_name.partition(".")
+        target = self.index.follow(self.imports.get(head), rest.split(".") if rest else [])
+        fn = self.index.function(target) if target is not None else None
+        return fn.get("returns_built") if fn else None
+
     def binding_of(self, dotted_name: str) -> Optional[dict]:
         """The module-level binding an imported dotted name denotes, as the
         index summarised it (`built_by`, `service`), or None."""

@@ -17,7 +17,7 @@ from ..vocabulary import (BATCH_FUNCTIONS, CHALICE_CLASSES, CONSTANT_CALLS,
                           NON_CONTENT_CALLS, POWERTOOLS_DECORATORS, RESOLVER_CLASSES, RESOLVER_METHODS,
                           WEB_FRAMEWORK_CLASSES, WEB_ROUTE_METHODS, WSGI_ADAPTERS)
 
-VERSION = 3
+VERSION = 4
 EVICTING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__"}
 REQUEST = "<request>"   # a source that is request data in itself (app.current_event)
 
@@ -564,6 +564,7 @@ class _FunctionSummary(ast.NodeVisitor):
 
     def summary(self) -> dict:
         self.visit(self.fn)
+        returned = self._returned_call()
         decorators = [self.module.qualify(d.func if isinstance(d, ast.Call) else d) or ""
                       for d in self.fn.decorator_list]
         return {
@@ -578,7 +579,8 @@ class _FunctionSummary(ast.NodeVisitor):
             "ctors": self.ctors,
             "evicts": sorted(set(self.evicts)),
             "fills": self.fills,
-            "returns_new": self._returns_new(),
+            "returns_new": dotted(returned.func) if returned is not None else None,
+            "returns_built": self.module.built_by(returned) if returned is not None else None,
         }
 
     def _constant_defaults(self) -> List[str]:
@@ -589,16 +591,20 @@ class _FunctionSummary(ast.NodeVisitor):
         pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
         return [a.arg for a, d in pairs if self.constant(d) == []]
 
-    def _returns_new(self) -> Optional[str]:
-        """The qualified callee of `return factory(...)` (or of a local bound
-        to one and returned): a factory wrapper returns a newly built object."""
+    def _returned_call(self) -> Optional[ast.Call]:
+        """The call whose result the function returns (`return factory(...)`,
+        or a local bound to one and returned): what a getter builds."""
         for node in ast.walk(self.fn):
             if isinstance(node, ast.Return) and node.value is not None:
                 value = node.value
                 if isinstance(value, ast.Name) and value.id in self.ctors:
-                    return self.ctors[value.id]
+                    for assign in ast.walk(self.fn):
+                        if isinstance(assign, ast.Assign) and isinstance(assign.value, ast.Call) \
+                                and any(isinstance(t, ast.Name) and t.id == value.id
+                                        for t in assign.targets):
+                            return assign.value
                 if isinstance(value, ast.Call):
-                    return dotted(value.func)
+                    return value
         return None
 
 
