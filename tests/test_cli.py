@@ -124,8 +124,10 @@ def test_directory_walk_skips_venvs_and_excludes(project, capsys):
         (project / folder).mkdir(parents=True)
         (project / folder / "handler.py").write_text(LEAKY)
     (project / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
     status, out, _ = run(capsys, "check", "--exclude", "vendor", "--select", "LAM201", ".")
-    assert [line.split(":")[0] for line in out.splitlines() if ": LAM" in line] == ["./app.py"]
+    assert [line.split(":")[0] for line in out.splitlines() if ": LAM" in line] == [
+        "./app.py", "./build/handler.py"]   # a folder named build is not skipped by its name
 
 
 def test_baseline_keeps_moved_findings_and_reports_new_ones(project, capsys):
