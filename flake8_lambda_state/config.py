@@ -13,6 +13,7 @@ KEYS = {
     "lambda-client-factories": "list", "lambda-templates": "list", "select": "list",
     "extend-select": "list", "ignore": "list", "extend-ignore": "list", "exclude": "list",
     "extend-exclude": "list", "format": "str", "jobs": "int",
+    "baseline": "str", "per-file-ignores": "per-file-ignores",
 }
 FLAKE8_FILES = ("setup.cfg", "tox.ini", ".flake8")
 
@@ -23,6 +24,9 @@ def _normalise(key: str) -> str:
 
 def _value(key: str, raw: Any, source: str):
     kind = KEYS[key]
+    if kind == "per-file-ignores":
+        from .settings import parse_per_file_ignores
+        return parse_per_file_ignores(raw, f"{source}: '{key}'")
     if kind == "list":
         if isinstance(raw, str):
             return [part.strip() for part in raw.replace("\n", ",").split(",") if part.strip()]

@@ -98,3 +98,29 @@ def build_settings(handler_names=None, handlers=None, sensitive_names=None,
         extra_client_factories=frozenset(split_list(client_factories)),
         templates=split_list(templates),
     )
+
+
+def parse_per_file_ignores(value, source: str = "per-file-ignores"
+                           ) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """`per-file-ignores` as flake8 writes it (`tests/*:LAM101,LAM102 other.py:LAM3`,
+    a string or a list of such strings) or as a TOML table (`{"tests/*" =
+    ["LAM101"]}`), to ((glob, (code prefix, ...)), ...)."""
+    if not value:
+        return ()
+    if isinstance(value, dict):
+        pairs = []
+        for glob, codes in value.items():
+            if not isinstance(glob, str) or not isinstance(codes, (str, list)) or (
+                    isinstance(codes, list) and not all(isinstance(c, str) for c in codes)):
+                raise SettingsError(f"{source}: expected a table of glob = codes (a string or "
+                                    f"a list of strings), got {glob!r} = {codes!r}")
+            pairs.append((glob, tuple(c.upper() for c in split_list(codes))))
+        return tuple(pairs)
+    from flake8.exceptions import ExecutionError
+    from flake8.utils import parse_files_to_codes_mapping
+    try:
+        mapping = parse_files_to_codes_mapping(value)
+    except (ExecutionError, ValueError, TypeError):
+        raise SettingsError(f"{source}: expected 'GLOB:CODES' entries such as "
+                            f"'tests/*:LAM101,LAM102', got {value!r}") from None
+    return tuple((glob, tuple(code.upper() for code in codes)) for glob, codes in mapping)
