@@ -93,3 +93,9 @@ def load_config(directory: str = ".") -> Dict[str, Any]:
     merged = _from_flake8(directory)
     merged.update(_from_pyproject(directory))
     return merged
+
+
+def pyproject_options(directory: str = ".") -> Dict[str, Any]:
+    """Only the `[tool.flake8-lambda-state]` table (the flake8 plugin reads
+    this one; flake8 reads its own files itself)."""
+    return _from_pyproject(directory)

@@ -30,6 +30,24 @@ def settings_from_options(options):
                      joined("lambda_client_factories"), joined("lambda_templates"))
 
 
+PYPROJECT_OPTIONS = ("lambda-handler-names", "lambda-handlers", "lambda-sensitive-names",
+                     "lambda-client-factories", "lambda-templates")
+
+
+def _fill_from_pyproject(options):
+    """Options that flake8 was not given come from [tool.flake8-lambda-state]
+    in pyproject.toml, as for `flake8-lambda-state check`."""
+    missing = [name for name in PYPROJECT_OPTIONS
+               if getattr(options, name.replace("-", "_"), None) is None]
+    if not missing:
+        return
+    from .config import pyproject_options
+    table = pyproject_options(".")
+    for name in missing:
+        if name in table:
+            setattr(options, name.replace("-", "_"), table[name])
+
+
 class Plugin:
     name = "flake8-lambda-state"
     version = __version__
@@ -42,25 +60,29 @@ class Plugin:
 
     @classmethod
     def add_options(cls, manager):
+        # Defaults are None so that parse_options can tell a value flake8 was
+        # given (command line or its config, which win) from one to take from
+        # [tool.flake8-lambda-state] in pyproject.toml.
         manager.add_option(
             "--lambda-handler-names", parse_from_config=True, comma_separated_list=True,
-            default=",".join(DEFAULT_HANDLER_NAMES),
-            help="Glob patterns of handler function names (default: %(default)s). A module-level "
-                 "function matching one and taking two positional parameters is a handler.")
+            default=None,
+            help="Glob patterns of handler function names (default: "
+                 f"{','.join(DEFAULT_HANDLER_NAMES)}). A module-level function matching one and "
+                 "taking two positional parameters is a handler.")
         manager.add_option(
-            "--lambda-handlers", parse_from_config=True, comma_separated_list=True, default="",
+            "--lambda-handlers", parse_from_config=True, comma_separated_list=True, default=None,
             help="Explicit handlers as module:function (e.g. app.api:main), comma separated.")
         manager.add_option(
-            "--lambda-sensitive-names", parse_from_config=True, default=DEFAULT_SENSITIVE_NAMES,
+            "--lambda-sensitive-names", parse_from_config=True, default=None,
             help="Regex matched against whole words of keys and names to call request data "
-                 "sensitive (default: %(default)s).")
+                 f"sensitive (default: {DEFAULT_SENSITIVE_NAMES}).".replace("%", "%%"))
         manager.add_option(
             "--lambda-client-factories", parse_from_config=True, comma_separated_list=True,
-            default="",
+            default=None,
             help="Extra qualified names of client/connection factories for LAM301 "
                  "(e.g. mylib.db.connect).")
         manager.add_option(
-            "--lambda-templates", parse_from_config=True, comma_separated_list=True, default="",
+            "--lambda-templates", parse_from_config=True, comma_separated_list=True, default=None,
             help="SAM/CloudFormation/Serverless templates declaring handlers (they are also "
                  "found by walking up from each file to the repository root).")
         manager.extend_default_ignore(list(DEFAULT_OFF))
@@ -68,6 +90,7 @@ class Plugin:
     @classmethod
     def parse_options(cls, options):
         try:
+            _fill_from_pyproject(options)
             settings_from_options(options)  # fail early, like argparse, on a bad value
         except SettingsError as exc:
             print(f"flake8: error: {exc}", file=sys.stderr)
