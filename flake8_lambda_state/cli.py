@@ -150,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument("--baseline", metavar="FILE",
                       help="report only findings that are not in FILE, and say how many it "
                            "suppressed (default: none)")
+    base.add_argument("--no-baseline", action="store_true",
+                      help="ignore the baseline set in the configuration (default: off)")
     base.add_argument("--write-baseline", metavar="FILE",
                       help="record today's findings in FILE instead of reporting them, and "
                            "exit 0 (default: none)")
@@ -340,7 +342,7 @@ def run_check(args) -> int:
     for template in settings.templates:
         if not os.path.isfile(template):
             raise SettingsError(f"--lambda-templates: no such file: {template}")
-    baseline_file = _pick(args, config, "baseline")
+    baseline_file = None if args.no_baseline else _pick(args, config, "baseline")
     baseline = None
     if baseline_file and not args.write_baseline:
         try:

@@ -47,6 +47,21 @@ def _glob_excluded(path: str, patterns: Sequence[str]) -> bool:
                or fnmatch.fnmatch(norm, os.path.normpath(p)) for p in patterns)
 
 
+def _named_path_excluded(path: str, patterns: Sequence[str]) -> bool:
+    """A named file or folder is excluded when it, or a folder on its way
+    from the current folder (or from its project root, for a path outside
+    the current folder), matches a glob: `src/vendor/x.py` with `vendor`."""
+    if not patterns:
+        return False
+    absolute = os.path.abspath(path)
+    rel = os.path.relpath(absolute)
+    if rel.startswith(".."):
+        rel = os.path.relpath(absolute, find_project_root(absolute) or os.path.dirname(absolute))
+    parts = [] if rel == "." else rel.split(os.sep)
+    prefixes = [os.path.join(*parts[:i]) for i in range(1, len(parts) + 1)]
+    return _glob_excluded(path, patterns) or any(_glob_excluded(p, patterns) for p in prefixes)
+
+
 def _is_regular(path: str) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
@@ -136,7 +151,7 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (),
     """The Python files to check under `paths`, in a stable order."""
     result = Discovery()
     for start in paths:
-        if _glob_excluded(start, exclude):
+        if _named_path_excluded(start, exclude):
             result.excluded.append((start, "--exclude"))
             continue
         if default_excludes:

@@ -76,6 +76,7 @@ def test_baseline_set_in_pyproject(project, capsys):
         '[tool.flake8-lambda-state]\nbaseline = ".lambda-state-baseline.json"\n')
     assert run(capsys, "check", "src/app.py") == (
         0, "0 finding(s) in 0 of 1 file(s) checked, 2 suppressed by the baseline\n", "")
+    assert run(capsys, "check", "-q", "--no-baseline", "src/app.py")[0] == 1
     # writing a new baseline does not read the configured one
     assert run(capsys, "check", "--write-baseline", "again.json", "src")[0] == 0
     assert json.loads((project / "again.json").read_text())["findings"][0]["count"] == 1

@@ -84,6 +84,9 @@ def test_user_globs(project):
     found = discover(["src"], exclude=["build", "src/venv"])
     assert found.files == ["src/app.py"]
     assert sorted(why for _, why in found.excluded) == ["--exclude", "--exclude"]
+    # files named one by one (as pre-commit passes them) are excluded by their folders too
+    named = ["src/build/handler.py", str(project / "src" / "venv" / "handler.py"), "src/app.py"]
+    assert discover(named, exclude=["build", "src/venv"]).files == ["src/app.py"]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
