@@ -34,6 +34,8 @@ def _value(key: str, raw: Any, source: str):
             return raw
         raise SettingsError(f"{source}: '{key}' must be a string or a list of strings")
     if kind == "int":
+        if key == "jobs" and isinstance(raw, str) and raw.strip().lower() == "auto":
+            return None                 # flake8's `jobs = auto`: the number of cores
         try:
             return int(raw)
         except (TypeError, ValueError):

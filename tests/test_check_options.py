@@ -91,6 +91,7 @@ def test_jobs_default_to_the_number_of_cores(project, capsys):
     assert run(capsys, "check", ".") == (
         2, "", "flake8-lambda-state: error: jobs: must be 1 or more, got 0\n")
     (project / "pyproject.toml").write_text("")
+    (project / "setup.cfg").write_text("[flake8]\njobs = auto\n")      # flake8's spelling
     for i in range(8):
         (project / f"h{i}.py").write_text(LEAKY)
     status, out, err = run(capsys, "check", "--verbose", ".")

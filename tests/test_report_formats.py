@@ -184,3 +184,12 @@ def test_a_long_call_in_a_message(project, capsys):
         "    return boto3.client('s3', endpoint_url='https://s3.example.com/a/long/endpoint/path')\n")
     out = run(capsys, "check", "-q", "src")[1]
     assert out.startswith("src/a,b:c%.py:5:12: LAM301 boto3.client('s3', ...) creates a client")
+
+
+def test_sarif_marks_a_run_that_skipped_every_file_as_unsuccessful(project, capsys):
+    (project / "src" / "a,b:c%.py").write_text("def handler(event, context):\n    return (\n")
+    status, out, _ = run(capsys, "check", "--format", "sarif", "src")
+    invocation = json.loads(out)["runs"][0]["invocations"][0]
+    assert status == 2 and invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"][0]["message"]["text"].startswith(
+        "src/a,b:c%.py: skipped: does not parse")

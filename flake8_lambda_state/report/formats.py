@@ -183,7 +183,8 @@ def sarif(summary: Summary, style=None) -> str:
                                 "rules": [sarif_rule(code) for code in codes]}},
             "columnKind": "unicodeCodePoints",
             "results": results,
-            "invocations": [{"executionSuccessful": True,
+            "invocations": [{"executionSuccessful": not summary.checked
+                             or len(summary.skipped) < summary.checked,
                              "toolExecutionNotifications": notifications}],
         }],
     }
