@@ -487,6 +487,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     except BrokenPipeError:  # `... | head`: the reader went away, not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_CLEAN
+    except Exception as exc:  # a bug of ours: one line, not a traceback
+        print(f"flake8-lambda-state: internal error ({type(exc).__name__}: {exc}); please "
+              f"report it", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

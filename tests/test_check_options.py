@@ -272,3 +272,18 @@ def test_progress_bar_on_a_real_terminal(project):
     os.close(main_fd)
     assert proc.returncode == 1
     assert b"checking: " in seen and b"/11 [" in seen
+
+
+def test_interrupts_and_our_own_bugs_are_one_line(project, capsys, monkeypatch):
+    from flake8_lambda_state import cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(cli, "discover", interrupted)
+    assert run(capsys, "check", ".") == (130, "", "flake8-lambda-state: interrupted\n")
+    monkeypatch.setattr(cli, "discover", broken)
+    assert run(capsys, "check", ".") == (
+        2, "", "flake8-lambda-state: internal error (RuntimeError: boom); please report it\n")
