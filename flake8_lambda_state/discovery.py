@@ -166,6 +166,14 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (),
                 result.not_regular.append(start)
             continue
         _walk(start, exclude, default_excludes, result)
+    seen: Set[str] = set()           # `check . src` reads each file once
+    unique = []
+    for path in result.files:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            unique.append(path)
+    result.files = unique
     return result
 
 

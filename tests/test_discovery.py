@@ -99,6 +99,11 @@ def test_fifos_are_never_opened(project):
     assert named.files == [] and named.not_regular == ["src/pipe.py"]
 
 
+def test_each_file_is_listed_once(project):
+    assert discover(["src/app.py", "src", "./src/app.py"]).files == [
+        "src/app.py", "src/build/handler.py", "src/venv/handler.py"]
+
+
 def test_api_for_the_project_index(project):
     assert rel(project, project_python_files(str(project))) == rel(project, python_files(["."]))
     assert all(os.path.isabs(p) for p in project_python_files(str(project)))
