@@ -5,7 +5,6 @@ flake8, as text, JSON, SARIF, GitHub annotations or GitLab Code Quality),
 Exit status: 0 no findings, 1 findings, 2 usage or configuration error, an
 output that cannot be written, or every file skipped."""
 import argparse
-import fnmatch
 import os
 import sys
 import tokenize
@@ -16,7 +15,7 @@ from flake8.defaults import NOQA_FILE
 from flake8.violation import Violation
 
 from . import __version__
-from .baseline import key_of, project_path, read_baseline, write_baseline
+from .baseline import key_of, read_baseline, write_baseline
 from .config import load_config
 from .discovery import discover
 from .engine import lint_source, read_source
@@ -25,7 +24,8 @@ from .report import FORMATS, MACHINE_FORMATS, Record, Style, Summary
 from .report.formats import help_uri, shown, statistics_lines, summary_line
 from .rules.catalog import DEFAULT_OFF, RULES, terminal_rule
 from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsError,
-                       build_settings, parse_per_file_ignores, split_list)
+                       build_settings, parse_per_file_ignores, per_file_ignored,
+                       split_list)
 from .templates import clear_caches
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -237,23 +237,6 @@ def _check_one(job):
     return path, records, result.skipped
 
 
-def _ignored_here(per_file_ignores, path: str, code: str) -> bool:
-    """flake8's matching: a glob with a slash matches the path (from the
-    current folder or the project root), a bare one the file name too."""
-    paths = {os.path.normpath(path).replace(os.sep, "/"), project_path(path)}
-    for glob, prefixes in per_file_ignores:
-        if not any(code.startswith(prefix) for prefix in prefixes):
-            continue
-        if "/" in glob:
-            pattern = os.path.normpath(glob).replace(os.sep, "/")
-            if any(fnmatch.fnmatch(p, pattern) for p in paths):
-                return True
-        elif fnmatch.fnmatch(os.path.basename(path), glob) or any(
-                fnmatch.fnmatch(p, glob) for p in paths):
-            return True
-    return False
-
-
 def ensure_writable(option: str, path: str):
     """Fail before the analysis, not after it, when `path` cannot be written."""
     if os.path.isdir(path):
@@ -384,7 +367,7 @@ def run_check(args) -> int:
             if reason:
                 skipped[path] = reason
             for record, key in file_records:
-                if per_file_ignores and _ignored_here(per_file_ignores, path, record.code):
+                if per_file_ignores and per_file_ignored(per_file_ignores, path, record.code):
                     continue
                 keys.append(key)
                 if baseline is not None and _consume(baseline, key):

@@ -9,7 +9,7 @@ from . import __version__
 from .engine import lint_source
 from .rules import DEFAULT_OFF
 from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsError,
-                       build_settings)
+                       build_settings, per_file_ignored)
 
 LOG = logging.getLogger(__name__)
 
@@ -39,13 +39,15 @@ def _fill_from_pyproject(options):
     in pyproject.toml, as for `flake8-lambda-state check`."""
     missing = [name for name in PYPROJECT_OPTIONS
                if getattr(options, name.replace("-", "_"), None) is None]
-    if not missing:
-        return
+    own_per_file_ignores = bool(getattr(options, "per_file_ignores", None))
     from .config import pyproject_options
-    table = pyproject_options(".")
+    table = pyproject_options(".") if missing or not own_per_file_ignores else {}
     for name in missing:
         if name in table:
             setattr(options, name.replace("-", "_"), table[name])
+    # flake8 applies its own per-file-ignores; the table's apply when flake8 has none
+    options.lambda_per_file_ignores = () if own_per_file_ignores else table.get(
+        "per-file-ignores", ())
 
 
 class Plugin:
@@ -109,5 +111,8 @@ class Plugin:
             return
         if result.skipped:
             LOG.info("flake8-lambda-state skipped %s: %s", self.filename, result.skipped)
+        ignores = getattr(self.options, "lambda_per_file_ignores", ())
         for finding in result.findings:
+            if ignores and per_file_ignored(ignores, self.filename, finding.code):
+                continue
             yield finding.line, finding.col, finding.text, type(self)

@@ -1,4 +1,6 @@
 """User-tunable settings shared by the flake8 plugin and the command line."""
+import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
 from typing import FrozenSet, Optional, Pattern, Tuple
@@ -124,3 +126,21 @@ def parse_per_file_ignores(value, source: str = "per-file-ignores"
         raise SettingsError(f"{source}: expected 'GLOB:CODES' entries such as "
                             f"'tests/*:LAM101,LAM102', got {value!r}") from None
     return tuple((glob, tuple(code.upper() for code in codes)) for glob, codes in mapping)
+
+
+def per_file_ignored(per_file_ignores, path: str, code: str) -> bool:
+    """flake8's matching: a glob with a slash matches the path (from the
+    current folder or the project root), a bare one the file name too."""
+    from .baseline import project_path
+    paths = {os.path.normpath(path).replace(os.sep, "/"), project_path(path)}
+    for glob, prefixes in per_file_ignores:
+        if not any(code.startswith(prefix) for prefix in prefixes):
+            continue
+        if "/" in glob:
+            pattern = os.path.normpath(glob).replace(os.sep, "/")
+            if any(fnmatch.fnmatch(p, pattern) for p in paths):
+                return True
+        elif fnmatch.fnmatch(os.path.basename(path), glob) or any(
+                fnmatch.fnmatch(p, glob) for p in paths):
+            return True
+    return False

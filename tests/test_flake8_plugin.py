@@ -169,3 +169,12 @@ def test_pyproject_table_is_read_and_flake8_config_wins(tmp_path):
     files["setup.cfg"] = ""
     proc = flake8(tmp_path, files=files)
     assert proc.returncode == 2 and proc.stderr.startswith("flake8: error: ")
+
+
+def test_pyproject_per_file_ignores_apply_unless_flake8_has_its_own(tmp_path):
+    files = {"app.py": LEAKY, "lib/app.py": LEAKY,
+             "pyproject.toml": '[tool.flake8-lambda-state]\nper-file-ignores = {"lib/*" = "LAM2"}\n'}
+    assert [line.split(":")[0] for line in lam_lines(flake8(tmp_path, files=files))] == ["./app.py"]
+    files["setup.cfg"] = "[flake8]\nper-file-ignores = app.py:E501\n"
+    assert [line.split(":")[0] for line in lam_lines(flake8(tmp_path, files=files))] == [
+        "./app.py", "./lib/app.py"]
