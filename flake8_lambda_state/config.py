@@ -14,6 +14,7 @@ KEYS = {
     "select": "list",
     "extend-select": "list", "ignore": "list", "extend-ignore": "list", "exclude": "list",
     "extend-exclude": "list", "format": "str", "jobs": "int",
+    "baseline": "str", "per-file-ignores": "per-file-ignores",
 }
 FLAKE8_FILES = ("setup.cfg", "tox.ini", ".flake8")
 
@@ -24,6 +25,9 @@ def _normalise(key: str) -> str:
 
 def _value(key: str, raw: Any, source: str):
     kind = KEYS[key]
+    if kind == "per-file-ignores":
+        from .settings import parse_per_file_ignores
+        return parse_per_file_ignores(raw, f"{source}: '{key}'")
     if kind == "list":
         if isinstance(raw, str):
             return [part.strip() for part in raw.replace("\n", ",").split(",") if part.strip()]
@@ -31,6 +35,8 @@ def _value(key: str, raw: Any, source: str):
             return raw
         raise SettingsError(f"{source}: '{key}' must be a string or a list of strings")
     if kind == "int":
+        if key == "jobs" and isinstance(raw, str) and raw.strip().lower() == "auto":
+            return None                 # flake8's `jobs = auto`: the number of cores
         try:
             return int(raw)
         except (TypeError, ValueError):
@@ -90,3 +96,9 @@ def load_config(directory: str = ".") -> Dict[str, Any]:
     merged = _from_flake8(directory)
     merged.update(_from_pyproject(directory))
     return merged
+
+
+def pyproject_options(directory: str = ".") -> Dict[str, Any]:
+    """Only the `[tool.flake8-lambda-state]` table (the flake8 plugin reads
+    this one; flake8 reads its own files itself)."""
+    return _from_pyproject(directory)

@@ -26,7 +26,7 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
         try:
             tree = ast.parse(source, filename)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            result.skipped = f"does not parse: {type(exc).__name__}: {exc}"
+            result.skipped = parse_failure(source, exc)
             return result
     from .project import context_for
     candidate = may_hold_handler(tree, filename, settings)
@@ -43,6 +43,25 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     except RecursionError:
         result.skipped = "expressions nested too deeply to analyse"
     return result
+
+
+def parse_failure(source: str, exc: BaseException) -> str:
+    """Why a file that `ast` rejects is skipped. libcst's parser knows newer
+    grammars than the running Python: when it accepts the file, the code
+    targets a newer Python, and the reason says so."""
+    import sys
+    reason = f"does not parse: {type(exc).__name__}: {exc}"
+    if isinstance(exc, SyntaxError):
+        try:
+            import libcst
+            libcst.parse_module(source)
+        except Exception:
+            return reason
+        running = f"{sys.version_info.major}.{sys.version_info.minor}"
+        return (f"uses syntax newer than Python {running}, the Python running "
+                f"flake8-lambda-state ({exc.msg}, line {exc.lineno}); the code targets a newer "
+                f"Python: run the check under that version")
+    return reason
 
 
 def read_source(path: str) -> str:

@@ -9,7 +9,7 @@ from . import __version__
 from .engine import lint_source
 from .rules import DEFAULT_OFF
 from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsError,
-                       build_settings)
+                       build_settings, per_file_ignored)
 
 LOG = logging.getLogger(__name__)
 
@@ -32,6 +32,26 @@ def settings_from_options(options):
                      getattr(options, "lambda_cache_dir", None))
 
 
+PYPROJECT_OPTIONS = ("lambda-handler-names", "lambda-handlers", "lambda-sensitive-names",
+                     "lambda-client-factories", "lambda-templates", "lambda-cache-dir")
+
+
+def _fill_from_pyproject(options):
+    """Options that flake8 was not given come from [tool.flake8-lambda-state]
+    in pyproject.toml, as for `flake8-lambda-state check`."""
+    missing = [name for name in PYPROJECT_OPTIONS
+               if getattr(options, name.replace("-", "_"), None) is None]
+    own_per_file_ignores = bool(getattr(options, "per_file_ignores", None))
+    from .config import pyproject_options
+    table = pyproject_options(".") if missing or not own_per_file_ignores else {}
+    for name in missing:
+        if name in table:
+            setattr(options, name.replace("-", "_"), table[name])
+    # flake8 applies its own per-file-ignores; the table's apply when flake8 has none
+    options.lambda_per_file_ignores = () if own_per_file_ignores else table.get(
+        "per-file-ignores", ())
+
+
 class Plugin:
     name = "flake8-lambda-state"
     version = __version__
@@ -44,29 +64,33 @@ class Plugin:
 
     @classmethod
     def add_options(cls, manager):
+        # Defaults are None so that parse_options can tell a value flake8 was
+        # given (command line or its config, which win) from one to take from
+        # [tool.flake8-lambda-state] in pyproject.toml.
         manager.add_option(
             "--lambda-handler-names", parse_from_config=True, comma_separated_list=True,
-            default=",".join(DEFAULT_HANDLER_NAMES),
-            help="Glob patterns of handler function names (default: %(default)s). A module-level "
-                 "function matching one and taking two positional parameters is a handler.")
+            default=None,
+            help="Glob patterns of handler function names (default: "
+                 f"{','.join(DEFAULT_HANDLER_NAMES)}). A module-level function matching one and "
+                 "taking two positional parameters is a handler.")
         manager.add_option(
-            "--lambda-handlers", parse_from_config=True, comma_separated_list=True, default="",
+            "--lambda-handlers", parse_from_config=True, comma_separated_list=True, default=None,
             help="Explicit handlers as module:function (e.g. app.api:main), comma separated.")
         manager.add_option(
-            "--lambda-sensitive-names", parse_from_config=True, default=DEFAULT_SENSITIVE_NAMES,
+            "--lambda-sensitive-names", parse_from_config=True, default=None,
             help="Regex matched against whole words of keys and names to call request data "
-                 "sensitive (default: %(default)s).")
+                 f"sensitive (default: {DEFAULT_SENSITIVE_NAMES}).".replace("%", "%%"))
         manager.add_option(
             "--lambda-client-factories", parse_from_config=True, comma_separated_list=True,
-            default="",
+            default=None,
             help="Extra qualified names of client/connection factories for LAM301 "
                  "(e.g. mylib.db.connect).")
         manager.add_option(
-            "--lambda-templates", parse_from_config=True, comma_separated_list=True, default="",
+            "--lambda-templates", parse_from_config=True, comma_separated_list=True, default=None,
             help="SAM/CloudFormation/Serverless templates declaring handlers (they are also "
                  "found by walking up from each file to the repository root).")
         manager.add_option(
-            "--lambda-cache-dir", parse_from_config=True, default="",
+            "--lambda-cache-dir", parse_from_config=True, default=None,
             help="Folder for the project index cache (default: .lambda-state-cache in the project "
                  "root, or $FLAKE8_LAMBDA_STATE_CACHE_DIR); 'off' turns the cache off.")
         manager.extend_default_ignore(list(DEFAULT_OFF))
@@ -74,6 +98,7 @@ class Plugin:
     @classmethod
     def parse_options(cls, options):
         try:
+            _fill_from_pyproject(options)
             settings_from_options(options)  # fail early, like argparse, on a bad value
         except SettingsError as exc:
             print(f"flake8: error: {exc}", file=sys.stderr)
@@ -92,5 +117,8 @@ class Plugin:
             return
         if result.skipped:
             LOG.info("flake8-lambda-state skipped %s: %s", self.filename, result.skipped)
+        ignores = getattr(self.options, "lambda_per_file_ignores", ())
         for finding in result.findings:
+            if ignores and per_file_ignored(ignores, self.filename, finding.code):
+                continue
             yield finding.line, finding.col, finding.text, type(self)

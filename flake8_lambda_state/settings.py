@@ -1,4 +1,6 @@
 """User-tunable settings shared by the flake8 plugin and the command line."""
+import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
 from typing import FrozenSet, Optional, Pattern, Tuple
@@ -100,3 +102,47 @@ def build_settings(handler_names=None, handlers=None, sensitive_names=None,
         templates=split_list(templates),
         cache_dir=cache_dir or "",
     )
+
+
+def parse_per_file_ignores(value, source: str = "per-file-ignores"
+                           ) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """`per-file-ignores` as flake8 writes it (`tests/*:LAM101,LAM102 other.py:LAM3`,
+    a string or a list of such strings) or as a TOML table (`{"tests/*" =
+    ["LAM101"]}`), to ((glob, (code prefix, ...)), ...)."""
+    if not value:
+        return ()
+    if isinstance(value, dict):
+        pairs = []
+        for glob, codes in value.items():
+            if not isinstance(glob, str) or not isinstance(codes, (str, list)) or (
+                    isinstance(codes, list) and not all(isinstance(c, str) for c in codes)):
+                raise SettingsError(f"{source}: expected a table of glob = codes (a string or "
+                                    f"a list of strings), got {glob!r} = {codes!r}")
+            pairs.append((glob, tuple(c.upper() for c in split_list(codes))))
+        return tuple(pairs)
+    from flake8.exceptions import ExecutionError
+    from flake8.utils import parse_files_to_codes_mapping
+    try:
+        mapping = parse_files_to_codes_mapping(value)
+    except (ExecutionError, ValueError, TypeError):
+        raise SettingsError(f"{source}: expected 'GLOB:CODES' entries such as "
+                            f"'tests/*:LAM101,LAM102', got {value!r}") from None
+    return tuple((glob, tuple(code.upper() for code in codes)) for glob, codes in mapping)
+
+
+def per_file_ignored(per_file_ignores, path: str, code: str) -> bool:
+    """flake8's matching: a glob with a slash matches the path (from the
+    current folder or the project root), a bare one the file name too."""
+    from .baseline import project_path
+    paths = {os.path.normpath(path).replace(os.sep, "/"), project_path(path)}
+    for glob, prefixes in per_file_ignores:
+        if not any(code.startswith(prefix) for prefix in prefixes):
+            continue
+        if "/" in glob:
+            pattern = os.path.normpath(glob).replace(os.sep, "/")
+            if any(fnmatch.fnmatch(p, pattern) for p in paths):
+                return True
+        elif fnmatch.fnmatch(os.path.basename(path), glob) or any(
+                fnmatch.fnmatch(p, glob) for p in paths):
+            return True
+    return False

@@ -47,10 +47,9 @@ def test_text_output_and_exit_status(project, capsys):
     lines = out.splitlines()
     assert lines[0].startswith("./app.py:7:5: LAM201 sensitive request data")
     assert lines[1].startswith("./app.py:8:10: LAM301 ")
-    assert "    1 LAM201 request data is stored in module state" in out
-    assert lines[-1] == "2 finding(s) in 1 of 2 file(s) checked"
+    assert lines[2:] == ["2 finding(s) in 1 of 2 file(s) checked"]
     status, out, _ = run(capsys, "check", "clean.py")
-    assert status == 0 and out.startswith("0 finding(s)")
+    assert status == 0 and out == "0 finding(s) in 0 of 1 file(s) checked\n"
 
 
 def test_usage_and_configuration_errors_exit_2(project, capsys):
@@ -124,13 +123,15 @@ def test_directory_walk_skips_venvs_and_excludes(project, capsys):
         (project / folder).mkdir(parents=True)
         (project / folder / "handler.py").write_text(LEAKY)
     (project / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
     status, out, _ = run(capsys, "check", "--exclude", "vendor", "--select", "LAM201", ".")
-    assert [line.split(":")[0] for line in out.splitlines() if ": LAM" in line] == ["./app.py"]
+    assert [line.split(":")[0] for line in out.splitlines() if ": LAM" in line] == [
+        "./app.py", "./build/handler.py"]   # a folder named build is not skipped by its name
 
 
 def test_baseline_keeps_moved_findings_and_reports_new_ones(project, capsys):
     status, _, _ = run(capsys, "check", "--write-baseline", "baseline.json", ".")
-    assert status == 1 and json.loads((project / "baseline.json").read_text())["version"] == 1
+    assert status == 0 and json.loads((project / "baseline.json").read_text())["version"] == 2
     assert run(capsys, "check", "--baseline", "baseline.json", ".")[0] == 0
     moved = "import os\n\n# a comment that moves every line down\n" + LEAKY.replace(
         "_last = event", "_last  =  event")
@@ -151,7 +152,7 @@ def test_rules_and_explain_share_the_readme_source(capsys):
         assert f"{code} " in out and rule.summary in out
     assert "LAM304  off" in out
     status, out, _ = run(capsys, "explain", "LAM201")
-    assert status == 0 and markdown_rule(RULES["LAM201"]) in out
+    assert status == 0 and out.startswith("LAM201: request data is stored in module state")
     readme = pathlib.Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
     assert markdown_rule(RULES["LAM201"]) in readme
     assert run(capsys, "explain", "LAM999")[0] == 2
@@ -168,9 +169,11 @@ def test_jobs_gives_the_same_report(project, capsys):
 def test_bad_files_are_reported_as_skipped(project, capsys):
     (project / "broken.py").write_text("def handler(event, context):\n    return (\n")
     (project / "latin1.py").write_bytes(b"def handler(event, context):\n    x = '\xff'\n")
-    status, out, _ = run(capsys, "check", ".")
-    assert "./broken.py: skipped: does not parse" in out
-    assert "./latin1.py: skipped: not UTF-8" in out
+    status, out, err = run(capsys, "check", ".")
+    assert "./broken.py: skipped: does not parse: SyntaxError: '(' was never closed " \
+           "(broken.py, line 2)" in err.splitlines()
+    assert "./latin1.py: skipped: not UTF-8" in err
+    assert out.splitlines()[-1] == "2 finding(s) in 1 of 4 file(s) checked, 2 skipped"
     assert status == 1
 
 

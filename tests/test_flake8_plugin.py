@@ -150,3 +150,31 @@ def test_internal_error_is_contained(monkeypatch, capsys):
     results = list(plugin.Plugin(ast.parse(LEAKY), "app.py", LEAKY.splitlines(True), options).run())
     assert results == []
     assert "internal error on app.py (ValueError: boom)" in capsys.readouterr().err
+
+
+def test_pyproject_table_is_read_and_flake8_config_wins(tmp_path):
+    src = LEAKY.replace("def lambda_handler(event, context)", "def entry(event, ctx_)")
+    files = {"app.py": src, "pyproject.toml": '[tool.flake8-lambda-state]\n'
+                                              'lambda-handler-names = ["entry"]\n'
+                                              'lambda-sensitive-names = "tenant"\n'}
+    (line,) = lam_lines(flake8(tmp_path, files=files))
+    assert line.startswith("./app.py:8:5: LAM201 request data (event[\"card\"]) is stored")
+    files["setup.cfg"] = "[flake8]\nlambda-handler-names = other\n"
+    assert lam_lines(flake8(tmp_path, files=files)) == []              # flake8's config wins
+    files["setup.cfg"] = "[flake8]\nlambda-sensitive-names = card\n"
+    (line,) = lam_lines(flake8(tmp_path, files=files))
+    assert "LAM201 sensitive request data" in line
+    assert lam_lines(flake8(tmp_path, "--lambda-handler-names=x", files=files)) == []
+    files["pyproject.toml"] = '[tool.flake8-lambda-state]\nlambda-handler-names = 3\n'
+    files["setup.cfg"] = ""
+    proc = flake8(tmp_path, files=files)
+    assert proc.returncode == 2 and proc.stderr.startswith("flake8: error: ")
+
+
+def test_pyproject_per_file_ignores_apply_unless_flake8_has_its_own(tmp_path):
+    files = {"app.py": LEAKY, "lib/app.py": LEAKY,
+             "pyproject.toml": '[tool.flake8-lambda-state]\nper-file-ignores = {"lib/*" = "LAM2"}\n'}
+    assert [line.split(":")[0] for line in lam_lines(flake8(tmp_path, files=files))] == ["./app.py"]
+    files["setup.cfg"] = "[flake8]\nper-file-ignores = app.py:E501\n"
+    assert [line.split(":")[0] for line in lam_lines(flake8(tmp_path, files=files))] == [
+        "./app.py", "./lib/app.py"]

@@ -48,8 +48,8 @@ def _fingerprint(settings) -> str:
 
 
 def project_files(root: str):
-    from ..discovery import python_files
-    return python_files([root], [])
+    from ..discovery import project_python_files
+    return project_python_files(root)
 
 
 def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:

@@ -44,9 +44,50 @@ def where(reach: Optional[Reach]) -> str:
     return here if len(reach.path) == 1 else f"{here} via {reach.describe()}"
 
 
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+
+
 def code_of(node: cst.CSTNode, limit: int = 60) -> str:
+    """The node's source on one line, shortened to at most `limit` characters
+    after an opening bracket or a comma: never inside a string, and with its
+    brackets closed (`requests.post(URL, ...)`)."""
     text = " ".join(node_text(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text if len(text) <= limit else shorten(text, limit)
+
+
+def shorten(text: str, limit: int) -> str:
+    import io
+    import tokenize
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    fstring_end = getattr(tokenize, "FSTRING_END", None)
+    cut, cut_stack, stack, depth = 0, [], [], 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER):
+                break
+            end = token.end[1]
+            if token.type == fstring_start:
+                depth += 1
+            elif token.type == fstring_end:
+                depth -= 1
+            elif depth == 0 and token.type == tokenize.OP:
+                if token.string in _CLOSERS:
+                    stack.append(_CLOSERS[token.string])
+                elif stack and token.string == stack[-1]:
+                    stack.pop()
+            if depth or not (token.type == tokenize.OP and token.string in "([{,"):
+                continue                # cut after an opening bracket or a comma only
+            closing = "".join(reversed(stack))
+            if end + 4 + len(closing) > limit:
+                break
+            cut, cut_stack = end, list(stack)
+    except (tokenize.TokenError, SyntaxError):   # an unfinished fragment: keep what was cut
+        pass
+    if cut == 0:
+        return "..."
+    kept = text[:cut].rstrip()
+    joiner = "" if kept.endswith(tuple("([{.")) else " "
+    return f"{kept}{joiner}...{''.join(reversed(cut_stack))}"
 
 
 def per_invocation_calls(model):

@@ -175,6 +175,24 @@ def markdown_rule(rule: RuleInfo) -> str:
             f"Good:\n\n```python\n{rule.good}```\n")
 
 
+def terminal_rule(rule: RuleInfo, width: int = 79) -> str:
+    """A rule's documentation for a terminal: the README section without
+    Markdown markers, examples indented."""
+    import textwrap
+
+    def para(text):
+        return textwrap.fill(text.replace("`", ""), width) + "\n"
+
+    def example(code):
+        return textwrap.indent(code, "    ")
+    default = ("on by default" if rule.default_on
+               else f"off by default: enable with --extend-select={rule.code}")
+    return (f"{rule.code}: {rule.summary} ({default})\n\n"
+            + para(f"Why it matters: {rule.why}.") + "\n" + para(f"Fix: {rule.fix}.") + "\n"
+            + "Bad:\n\n" + example(rule.bad) + "\nGood:\n\n" + example(rule.good)
+            + "\n'flake8-lambda-state check --help' lists the options.\n")
+
+
 def markdown() -> str:
     """The README's rule table and rule sections (kept equal by a test)."""
     return markdown_table() + "\n" + "\n".join(markdown_rule(r) for r in RULES.values())
