@@ -19,7 +19,7 @@ from .baseline import key_of, read_baseline, write_baseline
 from .config import load_config
 from .discovery import discover
 from .engine import lint_source, read_source
-from .project import forget_indexes
+from .project import forget_indexes, set_fallback_roots
 from .project.root import clear_root_cache
 from .report import FORMATS, MACHINE_FORMATS, Record, Style, Summary
 from .report.formats import help_uri, shown, statistics_lines, summary_line
@@ -381,6 +381,7 @@ def run_check(args) -> int:
             raise SettingsError(f"standard input is not UTF-8 text: {exc}") from None
         work.append((stdin_name, source, settings, codes, honour_noqa))
     work += [(path, None, settings, codes, honour_noqa) for path in found.files]
+    set_fallback_roots(p for p in paths if p != "-")
     _indexes(found.files, settings)
     if args.verbose:
         _say(f"checking {len(work)} file(s) with {jobs if len(work) >= PARALLEL_FROM else 1} "
@@ -472,6 +473,7 @@ def run_handlers(args) -> int:
         if not os.path.exists(path):
             raise SettingsError(f"no such file or folder: {path}")
     files = discover(args.paths).files
+    set_fallback_roots(args.paths)
     wanted = {os.path.abspath(f) for f in files}
     count = 0
     for index in _indexes(files, settings):

@@ -97,6 +97,8 @@ class Plugin:
 
     @classmethod
     def parse_options(cls, options):
+        from .project import set_fallback_roots   # folders named to flake8 (SPEC Core 7)
+        set_fallback_roots(getattr(options, "filenames", None) or ["."])
         try:
             _fill_from_pyproject(options)
             settings_from_options(options)  # fail early, like argparse, on a bad value

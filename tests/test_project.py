@@ -192,7 +192,7 @@ def test_layer_python_folder_is_an_import_root(tmp_path):
     }, marker="template.yaml")
     res = results(root)
     assert sorted(res) == [("layers/common/python/shared/clients.py", 4, "LAM301")]
-    assert "sqs() returns a new client on each call and is called on every invocation from " \
+    assert "sqs() returns a new boto3.client on each call and is called on every invocation from " \
            "1 call site;" in res[("layers/common/python/shared/clients.py", 4, "LAM301")]
 
 
@@ -874,3 +874,71 @@ def test_session_returned_by_a_function_of_another_module(tmp_path):
     })
     # the Session built on every call of the wrapper, and each client built on it
     assert found(root) == [("app.py", 5, "LAM301"), ("app.py", 6, "LAM301"), ("aws.py", 6, "LAM301")]
+
+
+def test_nested_project_roots_are_projects_of_their_own(tmp_path, monkeypatch, capsys):
+    root = make(tmp_path, {
+        "shared.py": """
+            import boto3
+
+            def make():
+                return boto3.client("s3")
+        """,
+        "svc/template.yaml": "Resources: {}\n",
+        "svc/app.py": """
+            import helpers
+
+            def handler(event, context):
+                return helpers.go(event)
+        """,
+        "svc/helpers.py": """
+            def go(event):
+                return event
+        """,
+    }, marker=".git")
+    (root / ".git").unlink()
+    (root / ".git").mkdir()
+    index = build_index(str(root), Settings(cache_dir="off"))
+    assert sorted(os.path.basename(p) for p in index.summaries) == ["shared.py"]
+    monkeypatch.chdir(root)
+    assert cli_main(["handlers", "."]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "svc/app.py:3: app.handler (handler; name matches the handler-name patterns)",
+        "    reaches svc/helpers.py", "1 handler(s)"]
+
+
+def test_without_a_root_marker_the_folder_named_on_the_command_line_is_the_project(
+        tmp_path, monkeypatch, capsys):
+    folder = write(tmp_path / "loose", {
+        "fn/app.py": """
+            from lib import send
+
+            def handler(event, context):
+                send(event)
+        """,
+        "fn/lib.py": """
+            import boto3
+
+            def send(event):
+                boto3.client("sqs").send_message(QueueUrl="q", MessageBody=event["body"])
+        """,
+    })
+    monkeypatch.setattr(project_pkg, "find_project_root", lambda path: None)
+    monkeypatch.chdir(folder)
+    assert cli_main(["check", "--format", "json", "fn"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(f["path"], f["line"], f["code"]) for f in report["findings"]] == [("fn/lib.py", 4, "LAM301")]
+
+
+def test_a_module_that_does_not_parse_is_cached_as_such(tmp_path, monkeypatch):
+    root = make(tmp_path, {"app.py": "def handler(event, context):\n    return 1\n",
+                           "broken.py": "def (:\n"})
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    build_index(str(root), settings)
+    cache_file = next((tmp_path / "cache").glob("summaries-*.json"))
+    written = cache_file.stat().st_mtime_ns
+    parsed = []
+    monkeypatch.setattr(project_pkg.ast, "parse", lambda *a, **k: parsed.append(a) or None)
+    index = build_index(str(root), settings)
+    assert parsed == [] and cache_file.stat().st_mtime_ns == written
+    assert sorted(os.path.basename(p) for p in index.summaries) == ["app.py"]

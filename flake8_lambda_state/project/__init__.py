@@ -3,6 +3,7 @@ and which of its functions the project's handlers reach (SPEC Core 7).
 
 `project_for(filename, settings)` gives the index of the project a file
 belongs to, built once per process and run (summaries cached on disk)."""
+import ast
 import hashlib
 import os
 import stat as stat_module
@@ -15,6 +16,7 @@ from .root import find_project_root
 from .summary import summarise
 
 _INDEXES: Dict[Tuple[str, object], ProjectIndex] = {}
+_FALLBACK_ROOTS: list = []
 _FAILED: set = set()
 MAX_FILES = 20_000
 
@@ -48,14 +50,30 @@ def _fingerprint(settings) -> str:
 
 
 def project_files(root: str):
+    """The project's Python files: those whose nearest project root is `root`
+    (a nested folder with a root marker of its own is another project)."""
     from ..discovery import project_python_files
-    return project_python_files(root)
+    return [path for path in project_python_files(root)
+            if (find_project_root(path) or root) == root]
+
+
+def set_fallback_roots(folders):
+    """Folders named on the command line: the project of a file under one of
+    them that has no root marker above it (SPEC Core 7)."""
+    _FALLBACK_ROOTS[:] = sorted({os.path.abspath(f) for f in folders if os.path.isdir(f)},
+                                key=len, reverse=True)
+
+
+def _root_of(path: str) -> Optional[str]:
+    root = find_project_root(path)
+    if root is None:
+        root = next((f for f in _FALLBACK_ROOTS if path.startswith(f + os.sep)), None)
+    return root
 
 
 def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
     """Summarise every module of the project (from the cache when unchanged)
     and solve reachability. `trees` holds `ast` trees already parsed."""
-    import ast
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     cache = SummaryCache(cache_folder(root, settings.cache_dir), root or "", _fingerprint(settings))
     summaries = {}
@@ -70,22 +88,23 @@ def build_index(root: Optional[str], settings, files=None, trees=None) -> Projec
         if trees and path in trees:
             summaries[path] = summarise(trees[path], path, settings)
             continue
-        summary = cache.get(rel, info)
-        if summary is None:
+        entry = cache.get(rel, info)
+        if entry is None:
             try:
                 with open(path, "rb") as fh:
                     data = fh.read()
             except OSError:
                 continue
             digest = content_hash(data)
-            summary = cache.get_by_hash(rel, digest, info)
-            if summary is None:
+            entry = cache.get_by_hash(rel, digest, info)
+            if entry is None:
                 try:
-                    tree = ast.parse(data, path)
-                    summary = summarise(tree, path, settings)
+                    summary = summarise(ast.parse(data, path), path, settings)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    summary = None
+                    summary = None      # not part of the index; its own check says why
                 cache.put(rel, digest, info, summary)
+                entry = {"summary": summary}
+        summary = entry["summary"]
         if summary is not None:
             summaries[path] = summary
     if root:
@@ -101,7 +120,7 @@ def project_for(filename: str, settings, tree=None) -> Optional[ProjectIndex]:
     if not filename or not os.path.isfile(filename):
         return None
     path = os.path.abspath(filename)
-    root = find_project_root(path)
+    root = _root_of(path)
     key = (root or path, settings)
     index = _INDEXES.get(key)
     if index is None:
@@ -116,13 +135,13 @@ def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Op
     cannot hold a handler needs no index at all. Should the index itself fail
     (a bug of ours), the file is analysed on its own, with one warning per
     project rather than a lost run."""
-    if not may_hold_handler and filename and find_project_root(os.path.abspath(filename)) is None:
+    if not may_hold_handler and filename and _root_of(os.path.abspath(filename)) is None:
         return None
     try:
         index = project_for(filename, settings, tree)
         return index.context(filename) if index is not None else None
     except Exception as exc:  # noqa: BLE001 - contain our own bugs
-        root = find_project_root(os.path.abspath(filename)) or filename
+        root = _root_of(os.path.abspath(filename)) or filename
         if root not in _FAILED:
             _FAILED.add(root)
             print(f"flake8-lambda-state: warning: project index of {root} failed "
@@ -137,4 +156,4 @@ def forget_indexes():
 
 
 __all__ = ["FileContext", "ProjectIndex", "build_index", "context_for", "find_project_root",
-           "forget_indexes", "project_for"]
+           "forget_indexes", "project_for", "set_fallback_roots"]

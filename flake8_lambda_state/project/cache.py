@@ -49,17 +49,20 @@ class SummaryCache:
                 self.entries = {}
 
     def get(self, path: str, stat: os.stat_result) -> Optional[dict]:
+        """The cached entry of an unchanged file ({"summary": None} for a file
+        that does not parse: it is not parsed again either), else None."""
         entry = self.entries.get(path)
         if entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size:
-            return entry["summary"]
+            return entry
         return None
 
     def get_by_hash(self, path: str, digest: str, stat: os.stat_result) -> Optional[dict]:
+        """The cached entry of a file touched but not changed."""
         entry = self.entries.get(path)
         if entry and entry.get("sha") == digest:
             entry["mtime"], entry["size"] = stat.st_mtime_ns, stat.st_size
             self.dirty = True
-            return entry["summary"]
+            return entry
         return None
 
     def put(self, path: str, digest: str, stat: os.stat_result, summary: Optional[dict]):

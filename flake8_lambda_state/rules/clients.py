@@ -44,7 +44,7 @@ def check(model) -> Iterator[Finding]:
             advice = "create it once at module scope or in a functools.cache getter"
         sites = clients.wrapper_call_sites(unit) if unit.is_function else 0
         if sites and clients.returned_by(call, unit):
-            advice = (f"{unit.key}() returns a new client on each call and is called on every "
+            advice = (f"{unit.key}() returns a new {factory} on each call and is called on every "
                       f"invocation from {sites} call site{'s' if sites != 1 else ''}; memoize it "
                       f"with functools.cache or create the clients at module scope")
         yield Finding(
