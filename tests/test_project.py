@@ -942,3 +942,27 @@ def test_a_module_that_does_not_parse_is_cached_as_such(tmp_path, monkeypatch):
     index = build_index(str(root), settings)
     assert parsed == [] and cache_file.stat().st_mtime_ns == written
     assert sorted(os.path.basename(p) for p in index.summaries) == ["app.py"]
+
+
+def test_request_data_returned_by_another_modules_function(tmp_path):
+    root = make(tmp_path, {
+        "auth.py": """
+            def bearer(headers):
+                return headers.get("authorization", "").split(" ")[-1]
+
+            def service_name():
+                return "orders"
+        """,
+        "app.py": """
+            import auth
+
+            LAST = {}
+
+            def handler(event, context):
+                LAST["caller"] = auth.bearer(event["headers"])
+                LAST["service"] = auth.service_name()
+        """,
+    })
+    res = results(root)
+    assert sorted(res) == [("app.py", 6, "LAM201"), ("app.py", 7, "LAM102")]
+    assert res[("app.py", 6, "LAM201")].startswith("request data (auth.bearer(event[")
