@@ -30,10 +30,6 @@ class Target:
     path: str
     name: str = ""       # "", "f", "Cls", "Cls.m", "STATE"
 
-    def display(self, index: "ProjectIndex") -> str:
-        module = index.display_module(self.path)
-        return f"{module}.{self.name}" if self.name else module
-
 
 @dataclass
 class Entry:
@@ -46,7 +42,6 @@ class Entry:
     params: Dict[str, int] = field(default_factory=dict)   # request-data level per parameter
     hot: bool = False                          # runs on every invocation
     self_state: bool = False                   # `self` is a module-level instance
-    hot_sites: int = 0                         # per-invocation call sites, project-wide
     constant_params: FrozenSet[str] = frozenset()   # every caller passes an init-time constant
 
 
@@ -119,13 +114,6 @@ class _Node:
     constant: Set[str] = field(default_factory=set)   # parameters every caller passes a constant
 
 
-@dataclass(frozen=True)
-class _Edge:
-    callee: Tuple[str, str, str]
-    line: int
-    hot: bool                                   # the call itself runs every time its caller does
-
-
 class ProjectIndex:
     def __init__(self, root: Optional[str], summaries: Dict[str, dict], settings):
         self.root = root
@@ -145,7 +133,7 @@ class ProjectIndex:
         self.handlers: List[Tuple[str, str, str, str]] = []   # path, function, kind, reason
         self.demoted: Set[Tuple[str, str]] = set()
         self._contexts: Dict[str, FileContext] = {}
-        self.edges: Dict[Tuple[str, str, str], List[_Edge]] = {}
+        self.edges: Dict[Tuple[str, str, str], List[Tuple[str, str, str]]] = {}   # node -> callees
         self._routes: Dict[int, dict] = {}
         self._resolved: Dict[Tuple[str, str, str], list] = {}
         self._sensitive_names: Dict[str, bool] = {}
@@ -587,7 +575,7 @@ class ProjectIndex:
         while queue:
             node = queue.popleft()
             for edge in self.edges.get((node.path, node.key, node.served), ()):
-                callee = self.nodes[edge.callee]
+                callee = self.nodes[edge]
                 if node.handlers & ~callee.handlers:
                     callee.handlers |= node.handlers
                     queue.append(callee)
@@ -650,8 +638,7 @@ class ProjectIndex:
                     continue
                 callee = self._node(target.path, target.name, served if "." in target.name else "")
                 resolved.append((call, target, bound, self_state, callee_fn, callee))
-                edges.append(_Edge((callee.path, callee.key, callee.served), call["line"],
-                                   call["hot"] and not callee_fn["memoized"]))
+                edges.append((callee.path, callee.key, callee.served))
         return resolved
 
     def _node(self, path: str, key: str, served: str) -> _Node:
@@ -671,10 +658,10 @@ class ProjectIndex:
             queue = deque([start])
             while queue:
                 ident = queue.popleft()
-                for edge in self.edges.get(ident, ()):
-                    if edge.callee not in parents:
-                        parents[edge.callee] = ident
-                        queue.append(edge.callee)
+                for callee in self.edges.get(ident, ()):
+                    if callee not in parents:
+                        parents[callee] = ident
+                        queue.append(callee)
         out = []
         ident = (node.path, node.key, node.served)
         while ident is not None and len(out) < 100:
@@ -710,7 +697,6 @@ class ProjectIndex:
             entry.params = _merge(entry.params, node.params)
             entry.hot = entry.hot or node.hot
             entry.self_state = entry.self_state or node.self_state
-            entry.hot_sites = len(self.hot_sites.get((path, node.key), ()))
         summary = self.summaries.get(path, {})
         imports = {}
         for local in summary.get("imports", {}):
