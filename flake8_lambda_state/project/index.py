@@ -8,7 +8,6 @@ functions of that file that handlers elsewhere reach (its entry points), what
 its imports denote, and which of its handlers are really helpers of another
 handler. Everything here works on module summaries (summary.py), so a file
 is read and summarised once per content, whatever the number of runs."""
-import ast
 import os
 from collections import deque
 from dataclasses import dataclass, field
@@ -769,14 +768,3 @@ def _ancestors_named(folder: str, name: Optional[str], root: Optional[str]) -> I
         if parent == folder:
             break
         folder = parent
-
-
-def parse_file(path: str) -> Optional[ast.Module]:
-    """The module's `ast`, or None when it cannot be read or parsed (the file
-    is then simply not part of the index; its own check reports why)."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        return ast.parse(data, path)
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
