@@ -72,6 +72,16 @@ def _resolve(base: str, code_dir, handler) -> Optional[Tuple[str, str]]:
     return path, function
 
 
+def _mapping(value, path: str, where: str) -> dict:
+    """A template section that must be a mapping when present."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TemplateError(f"{path}: {where} is a {type(value).__name__}, not a mapping; "
+                            f"the template is ignored")
+    return value
+
+
 def handlers_in(path: str) -> List[Tuple[str, str]]:
     """(file, function) pairs a template declares; raises TemplateError."""
     data = load_template(path)
@@ -88,7 +98,8 @@ def handlers_in(path: str) -> List[Tuple[str, str]]:
                 if found:
                     out.append(found)
         return out
-    globals_ = data.get("Globals", {}).get("Function", {}) if isinstance(data.get("Globals"), dict) else {}
+    globals_ = _mapping(_mapping(data.get("Globals"), path, "Globals").get("Function"), path,
+                        "Globals.Function")
     resources = data.get("Resources") or {}
     for resource in (resources.values() if isinstance(resources, dict) else ()):
         if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
@@ -120,7 +131,10 @@ def _handlers_of_template(path: str) -> Tuple[Tuple[str, str], ...]:
         return tuple(handlers_in(path))
     except TemplateError as exc:
         warn(str(exc))
-        return ()
+    except Exception as exc:  # noqa: BLE001 - a shape we did not foresee: the template, not the files
+        warn(f"{path}: cannot understand the template ({type(exc).__name__}: {exc}); "
+             f"it is ignored")
+    return ()
 
 
 @lru_cache(maxsize=1024)
