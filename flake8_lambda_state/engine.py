@@ -4,6 +4,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .deep_stack import call_with_deep_stack
 from .prefilter import may_hold_handler
 
 
@@ -18,7 +19,8 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
                 codes=None) -> FileResult:
     """Findings for one module. Files that cannot hold a handler cost one
     `ast` walk; files the analysis cannot handle come back `skipped` with the
-    reason, never as an exception (except for bugs, which callers contain)."""
+    reason, never as an exception (except for bugs, which callers contain).
+    The analysis runs on a deep stack: whatever CPython parses is analysed."""
     result = FileResult(filename)
     if tree is None:
         if not source.strip():
@@ -28,7 +30,18 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             result.skipped = parse_failure(source, exc)
             return result
+    try:
+        return call_with_deep_stack(_analyse, source, tree, result, settings, codes)
+    except RecursionError:
+        result.findings = []
+        result.skipped = "expressions nested too deeply to analyse"
+    return result
+
+
+def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes) -> FileResult:
+    """The prefilter, the project's word on the file, then the analysis."""
     from .project import context_for
+    filename = result.path
     candidate = may_hold_handler(tree, filename, settings)
     context = context_for(filename, settings, tree, candidate)
     if not candidate and not (context and context.entries):
@@ -40,8 +53,6 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
         result.findings = run_rules(model, codes)
     except SkippedFile as exc:
         result.skipped = str(exc)
-    except RecursionError:
-        result.skipped = "expressions nested too deeply to analyse"
     return result
 
 
@@ -65,11 +76,18 @@ def parse_failure(source: str, exc: BaseException) -> str:
 
 
 def read_source(path: str) -> str:
-    """The file's text; raises UnicodeDecodeError for non-UTF-8 (PEP 263
-    cookies are honoured through tokenize)."""
+    """The file's text: the one decoding rule of `check` and the plugin.
+    Raises UnicodeDecodeError for bytes that are not UTF-8 (or not in the
+    PEP 263 cookie's encoding, honoured through tokenize) and SyntaxError for
+    an unknown cookie; no fallback to latin-1, so no guessed text."""
     import tokenize
     with tokenize.open(path) as fh:
         return fh.read()
 
 
-__all__ = ["FileResult", "lint_source", "read_source"]
+def undecodable_reason(exc: Exception) -> str:
+    """Why a file that read_source refuses is skipped."""
+    return f"not UTF-8 text: {exc}"
+
+
+__all__ = ["FileResult", "lint_source", "read_source", "undecodable_reason"]

@@ -10,6 +10,7 @@ import stat as stat_module
 import sys
 from typing import Dict, Optional, Tuple
 
+from ..deep_stack import call_with_deep_stack
 from .cache import SummaryCache, cache_folder, content_hash
 from .index import FileContext, ProjectIndex
 from .root import find_project_root
@@ -71,6 +72,18 @@ def _root_of(path: str) -> Optional[str]:
     return root
 
 
+def _summary(tree, path: str, settings):
+    """The module's summary; deeply nested code (which `ast` parses) is
+    summarised again on a deep stack rather than left out of the index."""
+    try:
+        return summarise(tree, path, settings)
+    except RecursionError:
+        try:
+            return call_with_deep_stack(summarise, tree, path, settings)
+        except RecursionError:
+            return None
+
+
 def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
     """Summarise every module of the project (from the cache when unchanged)
     and solve reachability. `trees` holds `ast` trees already parsed."""
@@ -86,7 +99,9 @@ def build_index(root: Optional[str], settings, files=None, trees=None) -> Projec
             continue
         rel = os.path.relpath(path, root) if root else path
         if trees and path in trees:
-            summaries[path] = summarise(trees[path], path, settings)
+            summary = _summary(trees[path], path, settings)
+            if summary is not None:
+                summaries[path] = summary
             continue
         entry = cache.get(rel, info)
         if entry is None:
@@ -99,7 +114,7 @@ def build_index(root: Optional[str], settings, files=None, trees=None) -> Projec
             entry = cache.get_by_hash(rel, digest, info)
             if entry is None:
                 try:
-                    summary = summarise(ast.parse(data, path), path, settings)
+                    summary = _summary(ast.parse(data, path), path, settings)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     summary = None      # not part of the index; its own check says why
                 cache.put(rel, digest, info, summary)
