@@ -15,7 +15,6 @@ from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsE
                        build_settings, per_file_ignored)
 
 
-
 class _Stderr(logging.StreamHandler):
     """Standard error as it is when a record is written (tests and flake8's
     own redirections replace sys.stderr)."""
