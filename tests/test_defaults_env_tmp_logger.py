@@ -412,3 +412,9 @@ def test_lam103_message():
         "stored in it in handler 'handler' via handler -> f; the default is created once at "
         "import and shared by every later call in this warm container; default to None and "
         "create it inside the function"]
+
+
+@pytest.mark.parametrize("first", ["a = a or []", "len(a)", "a = tuple(a)"])
+def test_lam103_looks_at_every_parameter_after_one_left_alone(first):
+    source = f"def f(x,\n      a=[],\n      b=[]):\n    {first}\n    b.append(x)\n" + CALLS_F
+    assert [(f.line, f.col, f.code) for f in findings(source)] == [(3, 8, "LAM103")]

@@ -36,6 +36,10 @@ NONE = frozenset()
     ("CACHE.get(key)[0] is None", NONE, NONE),
     ("f(x)", NONE, NONE),
     ("-_client", NONE, NONE),
+    ("load().conn", NONE, NONE),
+    ("_client is other", NONE, NONE),
+    ("_client is 'None'", NONE, NONE),
+    ("CACHE.items(key) is None", NONE, NONE),
 ])
 def test_facts_of_a_test(test, body, orelse):
     assert facts_of_test(cst.parse_expression(test)) == (body, orelse)
