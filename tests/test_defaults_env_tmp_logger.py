@@ -387,6 +387,9 @@ CALLS_F = "\n\ndef handler(event, context):\n    f(event['a'])\n"
     ("def f(x, acc={}):\n    acc['a'] = 1\n    acc['b'] = x\n", 13, True),
     ("def f(x, acc={}):\n    acc['b'] = x\n    return acc\n", 13, True),
     ("def f(x, a=[], b={}):\n    a.append(1)\n    b[x] = 2\n", 11, False),  # one per line
+    ("def f(x, acc=[]):\n    acc.clear()\n", 13, False),            # a mutator without arguments
+    ("def f(x, acc=[]):\n    acc.v = 1\n", 13, False),
+    ("def f(x, acc=[]):\n    acc.v = x\n", 13, True),
 ])
 def test_lam103_forms(function, column, stored):
     found = findings(function + CALLS_F)
@@ -412,6 +415,12 @@ def test_lam103_message():
         "stored in it in handler 'handler' via handler -> f; the default is created once at "
         "import and shared by every later call in this warm container; default to None and "
         "create it inside the function"]
+    found, = findings("def f(x, acc=[]):\n    return acc\n" + CALLS_F)
+    assert (found.handler, found.call_path, found.text) == (
+        "handler", "handler -> f",
+        "LAM103 mutable default 'acc=[]' of f() is mutated or returned in handler 'handler' via "
+        "handler -> f; the default is created once at import and shared by every later call in "
+        "this warm container; default to None and create it inside the function")
 
 
 @pytest.mark.parametrize("first", ["a = a or []", "len(a)", "a = tuple(a)"])
