@@ -1,7 +1,8 @@
 """The prefilter never drops a file the full analysis reports on: over
 fixtures/, the shared evaluation sets (when this checkout sits beside them)
 and generated handlers (tests/test_fuzz.py), lint_source, which asks the
-prefilter first, reports exactly what the analysis reports without it."""
+prefilter first, reports exactly what the analysis reports without it.
+The shared sets are corpus runs: `pytest -m slow`."""
 import ast
 import pathlib
 
@@ -15,8 +16,11 @@ from flake8_lambda_state.settings import build_settings
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+SLOW = pytest.mark.slow
 CORPORA = {"fixtures": ROOT / "fixtures", "eval-dev": SHARED / "eval-dev",
            "eval-dev-multi": SHARED / "eval-dev-multi"}
+PARAMS = [pytest.param("fixtures"), pytest.param("eval-dev", marks=SLOW),
+          pytest.param("eval-dev-multi", marks=SLOW)]
 SETTINGS = build_settings(cache_dir="off")
 
 
@@ -32,7 +36,7 @@ def full_analysis(path: pathlib.Path):
     return [(f.line, f.col, f.code, f.message) for f in run_rules(model)]
 
 
-@pytest.mark.parametrize("corpus", sorted(CORPORA))
+@pytest.mark.parametrize("corpus", PARAMS)
 def test_the_prefilter_drops_no_file_with_findings(corpus):
     folder = CORPORA[corpus]
     if not folder.is_dir():
