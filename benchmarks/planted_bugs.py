@@ -89,10 +89,11 @@ def main(argv=None) -> int:
             proc = subprocess.run(
                 [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
                  *args.pytest_args], cwd=copy, env=env, capture_output=True, text=True)
-            caught = proc.returncode == 1
+            failed = [line for line in proc.stdout.splitlines() if line.startswith("FAILED")]
+            # -x under pytest-xdist ends as "interrupted" (exit 2) after the first failure
+            caught = proc.returncode != 0 and bool(failed)
             missed += not caught
-            first = next((line for line in proc.stdout.splitlines()
-                          if line.startswith("FAILED")), proc.stdout.strip().splitlines()[-1:])
+            first = failed[0] if failed else proc.stdout.strip().splitlines()[-1:]
             print(f"{'caught' if caught else 'MISSED'}: {name}: {first}", flush=True)
     return 1 if missed else 0
 
