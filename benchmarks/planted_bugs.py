@@ -55,7 +55,7 @@ BUGS = {
     "clear_state=False taken as clearing the logger": (
         "flake8_lambda_state/rules/logger_keys.py",
         'and isinstance(arg.value, cst.Name) and arg.value.value == "True":',
-        ":"),
+        "and arg.value is not None:"),
 }
 
 
