@@ -149,6 +149,24 @@ def template_handlers(filename: str, explicit: Iterable[str] = ()) -> FrozenSet[
     return frozenset(names)
 
 
+def template_signature(filename: str, explicit: Iterable[str] = ()) -> Tuple[Tuple[str, int, int], ...]:
+    """(path, modification time, size) of every template that can name
+    handlers in `filename`: a cache of what was read from a template is stale
+    when this changes. Costs a `stat` per template, no parse."""
+    path = os.path.abspath(filename)
+    templates = [os.path.abspath(t) for t in explicit]
+    if os.path.isfile(path):
+        templates += _templates_above(os.path.dirname(path))
+    out = []
+    for template in templates:
+        try:
+            info = os.stat(template)
+        except OSError:
+            continue
+        out.append((template, info.st_mtime_ns, info.st_size))
+    return tuple(out)
+
+
 def clear_caches():
     """Forget templates seen so far (a new run may see edited files)."""
     _handlers_of_template.cache_clear()

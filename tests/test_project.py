@@ -1006,3 +1006,42 @@ def test_a_guard_on_an_imported_container_that_nothing_fills_is_an_ordinary_bran
     files["ssm.py"] = files["ssm.py"].replace(
         'DEFAULT_PROVIDERS["ssm"] = SSMProvider()', 'return SSMProvider().client.get_parameter(Name=name)')
     assert found(make(tmp_path, files)) == [("ssm.py", 8, "LAM301")]
+
+
+def test_a_template_edit_refreshes_the_cached_summaries(tmp_path):
+    from flake8_lambda_state.templates import clear_caches
+    root = make(tmp_path, {
+        "template.yaml": """
+            Resources:
+              Fn:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  Handler: entry.main
+        """,
+        "entry.py": """
+            from helpers import save
+
+
+            def main(evt, ctx):
+                save(evt["id"])
+
+
+            def other(evt, ctx):
+                return None
+        """,
+        "helpers.py": """
+            import boto3
+
+
+            def save(key):
+                boto3.client("s3").put_object(Bucket="b", Key=key, Body=b"")
+        """,
+    })
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    assert found(root, settings) == [("helpers.py", 5, "LAM301")]
+    (root / "template.yaml").write_text(
+        (root / "template.yaml").read_text().replace("entry.main", "entry.other"))
+    forget_indexes()
+    clear_caches()
+    assert found(root, settings) == []

@@ -10,6 +10,7 @@ import stat as stat_module
 import sys
 from typing import Dict, Optional, Tuple
 
+from ..templates import template_signature
 from .cache import SummaryCache, cache_folder, content_hash
 from .index import FileContext, ProjectIndex
 from .root import find_project_root
@@ -88,7 +89,8 @@ def build_index(root: Optional[str], settings, files=None, trees=None) -> Projec
         if trees and path in trees:
             summaries[path] = summarise(trees[path], path, settings)
             continue
-        entry = cache.get(rel, info)
+        templates = [list(t) for t in template_signature(path, settings.templates)]
+        entry = cache.get(rel, info, templates)
         if entry is None:
             try:
                 with open(path, "rb") as fh:
@@ -96,13 +98,13 @@ def build_index(root: Optional[str], settings, files=None, trees=None) -> Projec
             except OSError:
                 continue
             digest = content_hash(data)
-            entry = cache.get_by_hash(rel, digest, info)
+            entry = cache.get_by_hash(rel, digest, info, templates)
             if entry is None:
                 try:
                     summary = summarise(ast.parse(data, path), path, settings)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     summary = None      # not part of the index; its own check says why
-                cache.put(rel, digest, info, summary)
+                cache.put(rel, digest, info, templates, summary)
                 entry = {"summary": summary}
         summary = entry["summary"]
         if summary is not None:

@@ -48,26 +48,32 @@ class SummaryCache:
             except (OSError, ValueError):
                 self.entries = {}
 
-    def get(self, path: str, stat: os.stat_result) -> Optional[dict]:
+    def get(self, path: str, stat: os.stat_result, templates: list) -> Optional[dict]:
         """The cached entry of an unchanged file ({"summary": None} for a file
-        that does not parse: it is not parsed again either), else None."""
+        that does not parse: it is not parsed again either), else None.
+        `templates` is the signature of the templates that can name handlers
+        in the file: a summary lists those handlers, so a template edit
+        makes it stale too."""
         entry = self.entries.get(path)
-        if entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size:
+        if entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size \
+                and entry.get("templates") == templates:
             return entry
         return None
 
-    def get_by_hash(self, path: str, digest: str, stat: os.stat_result) -> Optional[dict]:
+    def get_by_hash(self, path: str, digest: str, stat: os.stat_result,
+                    templates: list) -> Optional[dict]:
         """The cached entry of a file touched but not changed."""
         entry = self.entries.get(path)
-        if entry and entry.get("sha") == digest:
+        if entry and entry.get("sha") == digest and entry.get("templates") == templates:
             entry["mtime"], entry["size"] = stat.st_mtime_ns, stat.st_size
             self.dirty = True
             return entry
         return None
 
-    def put(self, path: str, digest: str, stat: os.stat_result, summary: Optional[dict]):
+    def put(self, path: str, digest: str, stat: os.stat_result, templates: list,
+            summary: Optional[dict]):
         self.entries[path] = {"mtime": stat.st_mtime_ns, "size": stat.st_size, "sha": digest,
-                              "summary": summary}
+                              "templates": templates, "summary": summary}
         self.dirty = True
 
     def forget_missing(self, present):
