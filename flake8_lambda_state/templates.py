@@ -63,7 +63,7 @@ def _python(runtime) -> bool:
     return not isinstance(runtime, str) or runtime.startswith("python")
 
 
-def _resolve(base: str, code_dir, handler) -> Optional[Tuple[str, str]]:
+def resolve_handler(base: str, code_dir, handler) -> Optional[Tuple[str, str]]:
     """('/abs/src/app.py', 'lambda_handler') for CodeUri 'src', Handler 'app.lambda_handler'."""
     if not isinstance(handler, str) or "." not in handler:
         return None
@@ -111,7 +111,7 @@ def functions_in(path: str) -> List[Tuple[str, str, FrozenSet[str]]]:
         functions = data.get("functions") or {}
         for spec in (functions.values() if isinstance(functions, dict) else ()):
             if isinstance(spec, dict) and _python(spec.get("runtime", provider.get("runtime"))):
-                found = _resolve(base, "", spec.get("handler"))
+                found = resolve_handler(base, "", spec.get("handler"))
                 if found:
                     out.append(found + (_serverless_features(spec),))
         return out
@@ -129,7 +129,7 @@ def functions_in(path: str) -> List[Tuple[str, str, FrozenSet[str]]]:
         handler = props.get("Handler", globals_.get("Handler"))
         serverless = resource["Type"].startswith("AWS::Serverless")
         code = props.get("CodeUri", globals_.get("CodeUri")) if serverless else props.get("Code")
-        found = _resolve(base, code, handler)
+        found = resolve_handler(base, code, handler)
         if found:
             out.append(found + (_sam_features(props, globals_ if serverless else {}),))
     return out

@@ -11,9 +11,12 @@ is read and summarised once per content, whatever the number of runs."""
 import os
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ..handler_names import CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE
+from ..templates import MANAGED_INSTANCES, SNAPSTART
+from .deployment import Deployment
 from .summary import RECORD, REQUEST, ROUTE, route_kind
 
 NONE, REQ, SENSITIVE = 0, 1, 2
@@ -61,6 +64,13 @@ class FileContext:
     request_attributes: FrozenSet[str] = frozenset()              # `app.current_event` of an import
     path: str = ""
     index: Optional["ProjectIndex"] = None
+    # How Lambda runs what reaches this file (SPEC LAM5xx): functions a CDK
+    # construct deploys with snap_start=, whether a SnapStart handler reaches
+    # any function here (its init then runs before the snapshot), and the
+    # functions here that a Managed Instances handler reaches.
+    snapstart_functions: FrozenSet[str] = frozenset()
+    snapstart_reached: bool = False
+    managed_instances_reached: FrozenSet[str] = frozenset()
 
     def identity(self, container: str, own_names) -> Optional[Tuple[str, str]]:
         """(path, name) of a container named in this file: one of its own
@@ -669,6 +679,10 @@ class ProjectIndex:
         return tuple(f"{self.display_module(p)}.{k}" for p, k, _ in reversed(out))
 
     # --- per file ---------------------------------------------------------------------
+    @cached_property
+    def deployment(self) -> Deployment:
+        return Deployment(self.summaries, self.root, self.settings)
+
     def handler_name(self, ident: Tuple[str, str]) -> str:
         return f"{self.display_module(ident[0])}.{ident[1]}"
 
@@ -717,7 +731,13 @@ class ProjectIndex:
         request_attributes = frozenset(
             f"{local}.{attr}" for local in imports if self.app_built_by(path, local)
             for attr in ("current_event", "current_request"))
+        deployment = self.deployment
+        snap = deployment.mask([h[:2] for h in self.handlers], SNAPSTART)
+        managed = deployment.mask([h[:2] for h in self.handlers], MANAGED_INSTANCES)
         context = FileContext(
+            snapstart_functions=frozenset(f for p, f in deployment.cdk if p == path),
+            snapstart_reached=any(node.handlers & snap for node in nodes),
+            managed_instances_reached=frozenset(n.key for n in nodes if n.handlers & managed),
             routes=routes, request_attributes=request_attributes,
             entries=sorted(entries.values(), key=lambda e: e.key),
             demoted=frozenset(n for p, n in self.demoted if p == path),
