@@ -31,10 +31,11 @@ def check(model) -> Iterator[Finding]:
         if kind is not None:
             if name in refreshed or root in refreshed or snapshots.recomputed_per_invocation(root):
                 continue
+            what = f"seeds '{name}' at init" if value.site.discarded else \
+                f"runs at init and its result is kept in '{name}'"
             yield Finding(
                 "LAM501", call,
-                f"{code_of(call)} runs at init and its result is kept in '{name}' of SnapStart "
-                f"function '{handler}'; every execution environment restored from the snapshot "
+                f"{code_of(call)} {what} of SnapStart function '{handler}'; every execution environment restored from the snapshot "
                 f"gets {SHARED[kind]}; compute it in the handler or again in {HOOK}")
             continue
         factory = model.clients.factory_of(call, value.unit)
