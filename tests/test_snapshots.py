@@ -418,8 +418,6 @@ def _flake8(*args):
     return sorted(line.split(" ")[0] + line.split(" ")[1] for line in proc.stdout.splitlines())
 
 
-
-
 def test_sam_function_snapstart_and_capacity_provider(repo, capsys):
     (repo / "template.yaml").write_text(SAM)
     assert sorted(functions_in(str(repo / "template.yaml"))) == [

@@ -13,8 +13,8 @@ from libcst.metadata import ImportAssignment
 from ..settings import ALL_FUNCTIONS
 from ..templates import MANAGED_INSTANCES, SNAPSTART
 from ..vocabulary import (AFTER_RESTORE_HOOKS, BEFORE_SNAPSHOT_HOOKS, NOT_UNIQUE_VALUE_CALLS,
-                          RANDOM_STATE_CALLS, RECONNECT_METHODS, SEEDING_METHODS, SNAPSHOT_MODULE, TIMESTAMP_CALLS,
-                          UNIQUE_PATH_ATTRIBUTES, UNIQUE_PATH_CALLS, UNIQUE_PATH_PREFIXES,
+                          RANDOM_STATE_CALLS, RECONNECT_METHODS, SEEDING_METHODS, SNAPSHOT_MODULE,
+                          TIMESTAMP_CALLS, UNIQUE_PATH_ATTRIBUTES, UNIQUE_PATH_CALLS, UNIQUE_PATH_PREFIXES,
                           UNIQUE_VALUE_CALLS, UNIQUE_VALUE_PREFIXES)
 from .clients import connects_when_built
 from .facts import CallSite

@@ -35,8 +35,9 @@ def check(model) -> Iterator[Finding]:
                 f"runs at init and its result is kept in '{name}'"
             yield Finding(
                 "LAM501", call,
-                f"{code_of(call)} {what} of SnapStart function '{handler}'; every execution environment restored from the snapshot "
-                f"gets {SHARED[kind]}; compute it in the handler or again in {HOOK}")
+                f"{code_of(call)} {what} of SnapStart function '{handler}'; every execution "
+                f"environment restored from the snapshot gets {SHARED[kind]}; compute it in the "
+                f"handler or again in {HOOK}")
             continue
         factory = model.clients.factory_of(call, value.unit)
         if factory is None or not connects_when_built(factory):
