@@ -536,3 +536,24 @@ def test_helper_module_reached_from_a_snapstart_handler(repo, capsys):
     (repo / "src" / "app.py").write_text("import db\n\n\ndef handler(event, context):\n"
                                          "    return db.fetch(event['key'])\n")
     assert _check(capsys) == (0, [])
+
+
+# --- reports and docs -----------------------------------------------------------------
+def test_sarif_rule_metadata_and_results(repo, capsys):
+    (repo / "template.yaml").write_text(SAM)
+    status = main(["check", "--format", "sarif", "src"])
+    doc = json.loads(capsys.readouterr().out)
+    rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    for code in ("LAM501", "LAM502", "LAM503"):
+        assert rules[code]["defaultConfiguration"] == {"level": "warning", "enabled": True}
+        assert "snapstart" in rules[code]["properties"]["tags"]
+    assert status == 1
+    assert sorted(r["ruleId"] for r in doc["runs"][0]["results"]) == ["LAM501", "LAM503"]
+
+
+def test_explain(capsys):
+    assert main(["explain", "lam502"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("LAM502: init code of a SnapStart function opens a database or broker "
+                          "connection that nothing re-opens after restore (on by default)")
+    assert "    conn = pymysql.connect(" in out
