@@ -683,6 +683,13 @@ class ProjectIndex:
     def deployment(self) -> Deployment:
         return Deployment(self.summaries, self.root, self.settings)
 
+    @cached_property
+    def deployment_masks(self) -> Tuple[int, int]:
+        """Bits of the handlers that run with SnapStart, and on Managed Instances."""
+        handlers = [h[:2] for h in self.handlers]
+        return (self.deployment.mask(handlers, SNAPSTART),
+                self.deployment.mask(handlers, MANAGED_INSTANCES))
+
     def handler_name(self, ident: Tuple[str, str]) -> str:
         return f"{self.display_module(ident[0])}.{ident[1]}"
 
@@ -731,11 +738,9 @@ class ProjectIndex:
         request_attributes = frozenset(
             f"{local}.{attr}" for local in imports if self.app_built_by(path, local)
             for attr in ("current_event", "current_request"))
-        deployment = self.deployment
-        snap = deployment.mask([h[:2] for h in self.handlers], SNAPSTART)
-        managed = deployment.mask([h[:2] for h in self.handlers], MANAGED_INSTANCES)
+        snap, managed = self.deployment_masks
         context = FileContext(
-            snapstart_functions=frozenset(f for p, f in deployment.cdk if p == path),
+            snapstart_functions=frozenset(f for p, f in self.deployment.cdk if p == path),
             snapstart_reached=any(node.handlers & snap for node in nodes),
             managed_instances_reached=frozenset(n.key for n in nodes if n.handlers & managed),
             routes=routes, request_attributes=request_attributes,
