@@ -426,6 +426,10 @@ def test_sam_function_snapstart_and_capacity_provider(repo, capsys):
     expected = ["src/app.py:11:10:LAM503", "src/app.py:3:14:LAM501"]
     assert _check(capsys) == (1, expected)
     assert _flake8() == expected
+    main(["check", "--select=LAM5", "src"])
+    out = capsys.readouterr().out
+    assert "kept in 'RUN_ID' of SnapStart function 'snap';" in out
+    assert "in handler 'plain', a Managed Instances function;" in out
 
 
 def test_function_without_snapstart_in_the_same_template(repo, capsys):
@@ -435,9 +439,11 @@ def test_function_without_snapstart_in_the_same_template(repo, capsys):
 
 
 def test_sam_globals_snapstart_and_apply_on_none(repo, capsys):
-    globals_on = SAM.replace("      CodeUri: src/\n", "      CodeUri: src/\n      SnapStart:\n"
-                             "        ApplyOn: PublishedVersions\n").replace(
-        "          SnapStart:\n            ApplyOn: PublishedVersions\n", "")
+    globals_on = SAM.replace("    CodeUri: src/\n", "    CodeUri: src/\n    SnapStart:\n"
+                             "      ApplyOn: PublishedVersions\n").replace(
+        "      SnapStart:\n        ApplyOn: PublishedVersions\n", "")
+    assert globals_on.count("SnapStart:") == 1 and globals_on.index("SnapStart:") < globals_on.index(
+        "Resources:")
     (repo / "template.yaml").write_text(globals_on)
     assert _check(capsys)[1] == ["src/app.py:11:10:LAM503", "src/app.py:3:14:LAM501"]
     (repo / "template.yaml").write_text(SAM.replace("ApplyOn: PublishedVersions", "ApplyOn: None"))

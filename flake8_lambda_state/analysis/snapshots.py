@@ -61,11 +61,15 @@ class Snapshots:
         self.context = model.context
 
     # --- where the family applies -----------------------------------------
-    def _declared(self, feature: str) -> Set[str]:
-        names = set(self.settings.run_with(self.model.filename, feature))
-        if feature == SNAPSTART and self.context is not None:
-            names |= self.context.snapstart_functions
-        return names
+    def _runs_with(self, function: str, feature: str) -> bool:
+        """A function of this module runs with the feature: by the project's
+        deployment (templates, CDK, options, imports) or, for a module on its
+        own, by the options and templates."""
+        context = self.context
+        if context is not None and context.index is not None:
+            return context.index.deployment.runs_with(context.path, function, feature)
+        declared = self.settings.run_with(self.model.filename, feature)
+        return ALL_FUNCTIONS in declared or function in declared
 
     @cached_property
     def imports_snapshot_restore(self) -> bool:
@@ -85,23 +89,20 @@ class Snapshots:
     def snapstart_handler(self) -> Optional[str]:
         """The SnapStart handler whose snapshot holds this module's init, or
         None when no SnapStart function loads this module."""
-        declared = self._declared(SNAPSTART)
         local = self.model.local_handlers
         for handler in local:
-            if ALL_FUNCTIONS in declared or handler.unit.name in declared:
+            if self._runs_with(handler.unit.name, SNAPSTART):
                 return handler.name
         if local and self.imports_snapshot_restore:
             return local[0].name
         if self.context is not None and self.context.snapstart_reached:
-            entries = [h for h in self.model.handlers if h.entry is not None]
-            return entries[0].name if entries else "a handler of another module"
+            return self.model.handlers[0].name   # a SnapStart handler of another module
         return None
 
     def managed_handler(self, unit: Unit) -> Optional[str]:
         """The Managed Instances handler that reaches `unit`, else None."""
-        declared = self._declared(MANAGED_INSTANCES)
         for handler in self.model.reach.handlers_reaching(unit):
-            if handler.entry is None and (ALL_FUNCTIONS in declared or handler.unit.name in declared):
+            if handler.entry is None and self._runs_with(handler.unit.name, MANAGED_INSTANCES):
                 return handler.name
         if self.context is not None and unit.key in self.context.managed_instances_reached:
             reach = self.model.reach.reach(unit)

@@ -64,11 +64,10 @@ class FileContext:
     request_attributes: FrozenSet[str] = frozenset()              # `app.current_event` of an import
     path: str = ""
     index: Optional["ProjectIndex"] = None
-    # How Lambda runs what reaches this file (SPEC LAM5xx): functions a CDK
-    # construct deploys with snap_start=, whether a SnapStart handler reaches
-    # any function here (its init then runs before the snapshot), and the
-    # functions here that a Managed Instances handler reaches.
-    snapstart_functions: FrozenSet[str] = frozenset()
+    # How Lambda runs what reaches this file (SPEC LAM5xx): whether a SnapStart
+    # handler (here or elsewhere: template, CDK, option, import) reaches any
+    # function here, so that this module's init runs before the snapshot, and
+    # the functions here that a Managed Instances handler reaches.
     snapstart_reached: bool = False
     managed_instances_reached: FrozenSet[str] = frozenset()
 
@@ -740,7 +739,6 @@ class ProjectIndex:
             for attr in ("current_event", "current_request"))
         snap, managed = self.deployment_masks
         context = FileContext(
-            snapstart_functions=frozenset(f for p, f in self.deployment.cdk if p == path),
             snapstart_reached=any(node.handlers & snap for node in nodes),
             managed_instances_reached=frozenset(n.key for n in nodes if n.handlers & managed),
             routes=routes, request_attributes=request_attributes,
