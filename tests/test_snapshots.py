@@ -563,3 +563,14 @@ def test_explain(capsys):
     assert out.startswith("LAM502: init code of a SnapStart function opens a database or broker "
                           "connection that nothing re-opens after restore (on by default)")
     assert "    conn = pymysql.connect(" in out
+
+
+def test_helper_module_reached_from_a_managed_instances_handler(repo, capsys):
+    (repo / "src" / "reports.py").write_text(
+        'def save(rows):\n    with open("/tmp/report.csv", "w") as fh:\n        fh.write(str(rows))\n')
+    (repo / "src" / "app.py").write_text(
+        "import reports\n\n\ndef handler(event, context):\n    reports.save(event['rows'])\n")
+    assert _check(capsys) == (0, [])
+    assert _check(capsys, "--lambda-managed-instances=app:handler") == (
+        1, ["src/reports.py:2:10:LAM503"])
+    assert _check(capsys, "--lambda-managed-instances=reports:save") == (0, [])
