@@ -72,7 +72,7 @@ def _add_analysis_options(parser):
                        help="SAM/CloudFormation/Serverless templates declaring handlers "
                             "(default: found by walking up from each file)")
     group.add_argument("--lambda-cache-dir", metavar="DIR",
-                       help="folder of the project index cache; 'off' turns it off "
+                       help="folder of the cache (project summaries, per-file results); 'off' turns it off "
                             "(default: .lambda-state-cache in the project root, or "
                             "$FLAKE8_LAMBDA_STATE_CACHE_DIR)")
     group.add_argument("--lambda-snapstart", metavar="MODULE:FUNCTION,...|all",

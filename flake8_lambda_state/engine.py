@@ -33,6 +33,15 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     context = context_for(filename, settings, tree, candidate)
     if not candidate and not (context and context.entries):
         return result
+    stored = key = None
+    if context is not None and context.index is not None:
+        from .project.results import ResultCache, result_key
+        stored, key = ResultCache(context, settings), result_key(source, filename, settings,
+                                                                 codes, context)
+        findings = stored.get(key)
+        if findings is not None:
+            result.findings = findings
+            return result
     from .analysis import SkippedFile, build_model  # libcst loads only when needed
     from .rules import run_rules
     try:
@@ -42,6 +51,8 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
         result.skipped = str(exc)
     except RecursionError:
         result.skipped = "expressions nested too deeply to analyse"
+    if stored is not None and result.skipped is None:
+        stored.put(key, result.findings)
     return result
 
 

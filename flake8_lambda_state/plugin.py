@@ -94,8 +94,9 @@ class Plugin:
                  "found by walking up from each file to the repository root).")
         manager.add_option(
             "--lambda-cache-dir", parse_from_config=True, default=None,
-            help="Folder for the project index cache (default: .lambda-state-cache in the project "
-                 "root, or $FLAKE8_LAMBDA_STATE_CACHE_DIR); 'off' turns the cache off.")
+            help="Folder for the cache of project summaries and per-file results (default: "
+                 ".lambda-state-cache in the project root, or $FLAKE8_LAMBDA_STATE_CACHE_DIR); "
+                 "'off' turns the cache off.")
         manager.add_option(
             "--lambda-snapstart", parse_from_config=True, comma_separated_list=True, default=None,
             help="Functions that run with SnapStart (LAM501, LAM502), as module:function, or all "

@@ -26,7 +26,11 @@ class Reach:
 
 
 def _is_module_name(name: str, symbols: Symbols) -> bool:
-    return name in symbols.module_values or name in symbols.rebound_in_functions
+    """A name of this module's state, or another project module's state
+    imported here (`from constants import DEFAULT_PROVIDERS`)."""
+    if name in symbols.module_values or name in symbols.rebound_in_functions:
+        return True
+    return symbols.context is not None and symbols.context.state_of(name) is not None
 
 
 # Methods that fill the object they are called on (a guard `if not _CONFIG:`

@@ -1,0 +1,122 @@
+"""Per-file results on disk (project/results.py): an unchanged file is not
+analysed again, and any edit that can change its findings (its own text, a
+caller in another module, a module it imports, the settings) is analysed
+afresh."""
+import pytest
+
+from flake8_lambda_state import analysis
+from flake8_lambda_state.project import forget_indexes
+from flake8_lambda_state.settings import Settings
+
+from test_project import make, results
+
+APP = {
+    "app.py": """
+        from helpers import save
+        from clients import TABLE
+
+        def lambda_handler(event, context):
+            save(event["id"])
+            TABLE.close()
+            return {}
+    """,
+    "helpers.py": """
+        import boto3
+
+        def save(key):
+            boto3.client("s3").put_object(Bucket="b", Key=key, Body=b"")
+    """,
+    "clients.py": """
+        import boto3
+
+        TABLE = boto3.client("dynamodb")
+    """,
+}
+EXPECTED = [("app.py", 6, "LAM302"), ("helpers.py", 4, "LAM301")]
+
+
+@pytest.fixture
+def cached(tmp_path):
+    forget_indexes()
+    yield Settings(cache_dir=str(tmp_path / "cache"))
+    forget_indexes()
+
+
+def again(root, settings):
+    """A new run (a new process would also forget the in-memory index)."""
+    forget_indexes()
+    return results(root, settings)
+
+
+def _no_analysis(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("analysed again")
+    monkeypatch.setattr(analysis, "build_model", refuse)
+
+
+def test_an_unchanged_project_is_not_analysed_again(tmp_path, cached, monkeypatch):
+    root = make(tmp_path / "p", APP)
+    first = results(root, cached)
+    assert sorted(first) == EXPECTED
+    _no_analysis(monkeypatch)
+    assert again(root, cached) == first
+
+
+def test_a_caller_in_another_module_that_stops_calling_changes_the_callee(tmp_path, cached):
+    root = make(tmp_path / "p", APP)
+    assert sorted(results(root, cached)) == EXPECTED
+    (root / "app.py").write_text(
+        "from clients import TABLE\n\n\ndef lambda_handler(event, context):\n"
+        "    TABLE.close()\n    return {}\n", encoding="utf-8")
+    assert sorted(again(root, cached)) == [("app.py", 5, "LAM302")]
+
+
+def test_an_edit_to_an_imported_module_changes_the_importer(tmp_path, cached):
+    root = make(tmp_path / "p", APP)
+    assert sorted(results(root, cached)) == EXPECTED
+    (root / "clients.py").write_text("TABLE = object()\n", encoding="utf-8")
+    assert sorted(again(root, cached)) == [("helpers.py", 4, "LAM301")]
+
+
+STORE = {
+    "app.py": """
+        from store import remember
+
+        def lambda_handler(event, context):
+            remember(event["cardNumber"])
+    """,
+    "store.py": """
+        LAST = {}
+
+        def remember(value):
+            LAST["value"] = value
+    """,
+}
+
+
+def test_a_caller_that_passes_a_constant_instead_of_request_data(tmp_path, cached):
+    root = make(tmp_path / "p", STORE)
+    assert list(results(root, cached)) == [("store.py", 4, "LAM201")]
+    (root / "app.py").write_text(STORE["app.py"].replace('event["cardNumber"]', '"none"')
+                                 .replace("        ", ""), encoding="utf-8")
+    assert list(again(root, cached)) == [("store.py", 4, "LAM102")]
+
+
+def test_other_settings_are_other_results(tmp_path, cached):
+    root = make(tmp_path / "p", STORE)
+    assert "sensitive request data" in results(root, cached)[("store.py", 4, "LAM201")]
+    other = Settings(cache_dir=cached.cache_dir, sensitive_names="password")
+    message = again(root, other)[("store.py", 4, "LAM201")]
+    assert message.startswith("request data (value)")
+
+
+def test_a_client_factory_named_in_the_settings(tmp_path, cached):
+    root = make(tmp_path / "p", {"app.py": """
+        import vault
+
+        def lambda_handler(event, context):
+            return vault.connect().read("k")
+    """})
+    assert results(root, cached) == {}
+    other = Settings(cache_dir=cached.cache_dir, extra_client_factories=frozenset({"vault.connect"}))
+    assert list(again(root, other)) == [("app.py", 4, "LAM301")]
