@@ -574,3 +574,14 @@ def test_helper_module_reached_from_a_managed_instances_handler(repo, capsys):
     assert _check(capsys, "--lambda-managed-instances=app:handler") == (
         1, ["src/reports.py:2:10:LAM503"])
     assert _check(capsys, "--lambda-managed-instances=reports:save") == (0, [])
+
+
+def test_result_cache_follows_the_template(repo, capsys, tmp_path_factory):
+    cache = str(tmp_path_factory.mktemp("cache"))
+    (repo / "template.yaml").write_text(SAM)
+    expected = ["src/app.py:11:10:LAM503", "src/app.py:3:14:LAM501"]
+    assert _check(capsys, f"--lambda-cache-dir={cache}")[1] == expected
+    (repo / "template.yaml").write_text(SAM.replace("ApplyOn: PublishedVersions", "ApplyOn: None"))
+    assert _check(capsys, f"--lambda-cache-dir={cache}")[1] == expected[:1]
+    (repo / "template.yaml").write_text(SAM)
+    assert _check(capsys, f"--lambda-cache-dir={cache}")[1] == expected
