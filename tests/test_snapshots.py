@@ -325,6 +325,26 @@ def test_lam503_unique_per_request_or_process_path_is_fine(path):
     assert lam5(source, ALL_MANAGED) == []
 
 
+def test_lam503_unique_name_passed_by_every_caller():
+    source = textwrap.dedent('''\
+        import os, uuid
+
+
+        def extract(data, package_id):
+            path = "/tmp/" + package_id + ".zip"
+            with open(path, "wb") as fh:
+                fh.write(data)
+
+
+        def handler(event, context):
+            extract(event["body"], str(uuid.uuid4()))
+            if event.get("again"):
+                extract(event["body"], "fixed")
+        ''')
+    assert lam5(source, ALL_MANAGED) == [(6, "LAM503")]
+    assert lam5(source.replace('"fixed"', "context.aws_request_id"), ALL_MANAGED) == []
+
+
 def test_lam503_only_on_managed_instances_and_not_at_init():
     source = 'open("/tmp/warm", "w").write("1")\n\n\ndef handler(event, context):\n' \
         '    open("/tmp/report.csv", "w").write("x")\n'

@@ -19,7 +19,7 @@ from ..vocabulary import (AFTER_RESTORE_HOOKS, BEFORE_SNAPSHOT_HOOKS, NOT_UNIQUE
 from .clients import connects_when_built
 from .facts import CallSite
 from .names import dotted, root_name
-from .symbols import STATE
+from .symbols import LOCAL, STATE
 from .units import Unit
 
 MAX_DEPTH = 4        # calls followed from init code and from hooks
@@ -254,7 +254,10 @@ class Snapshots:
             return False
         deeper = _depth + 1
         if isinstance(expr, cst.Name):
-            return any(self.unique_path(v, unit, deeper) for v in self.symbols.values_of(expr, unit))
+            values = self.symbols.values_of(expr, unit)
+            if not values and self.symbols.kind(expr) == LOCAL:
+                return self._unique_parameter(expr.value, unit, deeper)
+            return any(self.unique_path(v, unit, deeper) for v in values)
         if isinstance(expr, cst.Attribute):
             return expr.attr.value in UNIQUE_PATH_ATTRIBUTES or self.unique_path(expr.value, unit, deeper)
         if isinstance(expr, cst.Call):
@@ -275,6 +278,17 @@ class Snapshots:
         if isinstance(expr, cst.Subscript):
             return self.unique_path(expr.value, unit, deeper)
         return False
+
+    def _unique_parameter(self, name: str, unit: Unit, depth: int) -> bool:
+        """A parameter that every reachable caller in this module passes a
+        unique value (`save(rows, str(uuid.uuid4()))`)."""
+        if name not in {p.name.value for p in unit.all_params()}:
+            return False
+        reach = self.model.reach
+        callers = [c for c in reach.callers.get(id(unit), ()) if reach.reach(c[0]) is not None]
+        return bool(callers) and all(
+            self.unique_path(target.arguments(site.node).get(name), caller, depth)
+            for caller, site, target in callers)
 
 
 def _hook_kind(names) -> Optional[str]:
