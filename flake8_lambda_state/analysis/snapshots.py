@@ -54,6 +54,8 @@ def _is_seeding(names) -> bool:
 
 
 class Snapshots:
+    """The LAM5xx facts of one module, computed on first use from its model."""
+
     def __init__(self, model):
         self.model = model
         self.symbols = model.symbols
@@ -158,7 +160,7 @@ class Snapshots:
                 func = site.node.func
                 names = self.model.qn.of(func)
                 if _is_seeding(names):
-                    out.add(next(iter(names)).rsplit(".", 1)[0])
+                    out.add(min(names).rsplit(".", 1)[0])
                 elif isinstance(func, cst.Attribute) and (
                         func.attr.value in SEEDING_METHODS | RECONNECT_METHODS
                         or _reconnecting_ping(site.node)):
@@ -204,7 +206,7 @@ class Snapshots:
                     yield InitValue(site, unit, kept[0])
                 elif site.discarded and _is_seeding(self.model.qn.of(site.node.func)):
                     names = self.model.qn.of(site.node.func)
-                    yield InitValue(site, unit, next(iter(names)).rsplit(".", 1)[0])
+                    yield InitValue(site, unit, min(names).rsplit(".", 1)[0])
 
     def _kept_name(self, store, unit: Unit) -> Optional[str]:
         target = store.target
