@@ -75,6 +75,13 @@ def _add_analysis_options(parser):
                        help="folder of the cache (project summaries, per-file results); 'off' turns it off "
                             "(default: .lambda-state-cache in the project root, or "
                             "$FLAKE8_LAMBDA_STATE_CACHE_DIR)")
+    group.add_argument("--lambda-snapstart", metavar="MODULE:FUNCTION,...|all",
+                       help="functions that run with SnapStart, for LAM501/LAM502 (default: "
+                            "those templates, CDK snap_start= or a snapshot_restore_py import "
+                            "declare)")
+    group.add_argument("--lambda-managed-instances", metavar="MODULE:FUNCTION,...|all",
+                       help="functions that run on Lambda Managed Instances, for LAM503 "
+                            "(default: those a template gives a capacity provider)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -311,7 +318,8 @@ def _settings(args, config):
     return build_settings(
         _pick(args, config, "lambda-handler-names"), _pick(args, config, "lambda-handlers"),
         _pick(args, config, "lambda-sensitive-names"), _pick(args, config, "lambda-client-factories"),
-        _pick(args, config, "lambda-templates"), _pick(args, config, "lambda-cache-dir"))
+        _pick(args, config, "lambda-templates"), _pick(args, config, "lambda-cache-dir"),
+        _pick(args, config, "lambda-snapstart"), _pick(args, config, "lambda-managed-instances"))
 
 
 def _indexes(paths, settings):

@@ -226,6 +226,11 @@ class Reachability:
                 table.setdefault(id(callee), Reach(handler, new_path))
                 queue.append((callee, new_path, callee_self))
 
+    def handlers_reaching(self, unit: Unit) -> List[Handler]:
+        """Every handler of this module whose code reaches the unit."""
+        ids = self._reached_by.get(id(unit), ())
+        return [h for h in self.handlers if id(h) in ids]
+
     def reach(self, unit: Unit) -> Optional[Reach]:
         return self.reached.get(id(unit))
 

@@ -13,9 +13,12 @@ import json
 import os
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ..handler_names import CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE
+from ..templates import MANAGED_INSTANCES, SNAPSTART
+from .deployment import Deployment
 from .summary import RECORD, REQUEST, ROUTE, route_kind
 
 NONE, REQ, SENSITIVE = 0, 1, 2
@@ -63,6 +66,12 @@ class FileContext:
     request_attributes: FrozenSet[str] = frozenset()              # `app.current_event` of an import
     path: str = ""
     index: Optional["ProjectIndex"] = None
+    # How Lambda runs what reaches this file (SPEC LAM5xx): whether a SnapStart
+    # handler (here or elsewhere: template, CDK, option, import) reaches any
+    # function here, so that this module's init runs before the snapshot, and
+    # the functions here that a Managed Instances handler reaches.
+    snapstart_reached: bool = False
+    managed_instances_reached: FrozenSet[str] = frozenset()
 
     def identity(self, container: str, own_names) -> Optional[Tuple[str, str]]:
         """(path, name) of a container named in this file: one of its own
@@ -673,6 +682,17 @@ class ProjectIndex:
         return tuple(f"{self.display_module(p)}.{k}" for p, k, _ in reversed(out))
 
     # --- per file ---------------------------------------------------------------------
+    @cached_property
+    def deployment(self) -> Deployment:
+        return Deployment(self.summaries, self.root, self.settings)
+
+    @cached_property
+    def deployment_masks(self) -> Tuple[int, int]:
+        """Bits of the handlers that run with SnapStart, and on Managed Instances."""
+        handlers = [h[:2] for h in self.handlers]
+        return (self.deployment.mask(handlers, SNAPSTART),
+                self.deployment.mask(handlers, MANAGED_INSTANCES))
+
     def handler_name(self, ident: Tuple[str, str]) -> str:
         return f"{self.display_module(ident[0])}.{ident[1]}"
 
@@ -721,7 +741,10 @@ class ProjectIndex:
         request_attributes = frozenset(
             f"{local}.{attr}" for local in imports if self.app_built_by(path, local)
             for attr in ("current_event", "current_request"))
+        snap, managed = self.deployment_masks
         context = FileContext(
+            snapstart_reached=any(node.handlers & snap for node in nodes),
+            managed_instances_reached=frozenset(n.key for n in nodes if n.handlers & managed),
             routes=routes, request_attributes=request_attributes,
             entries=sorted(entries.values(), key=lambda e: e.key),
             demoted=frozenset(n for p, n in self.demoted if p == path),

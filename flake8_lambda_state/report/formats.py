@@ -61,6 +61,9 @@ FAMILIES = {
              "gitlab": "minor", "category": "Performance"},
     "LAM4": {"level": "warning", "tags": ["correctness", "aws-lambda", "concurrency"],
              "gitlab": "major", "category": "Bug Risk"},
+    "LAM5": {"level": "warning", "tags": ["correctness", "aws-lambda", "snapstart",
+                                          "concurrency"],
+             "gitlab": "major", "category": "Bug Risk"},
 }
 SECURITY_SEVERITY = {"LAM201": "8.0", "LAM202": "6.5", "LAM203": "7.5", "LAM204": "4.0",
                      "LAM205": "6.5"}

@@ -148,6 +148,56 @@ _RULES = [
         "def handler(event, context):\n    t = threading.Thread(target=audit, args=(event,))\n"
         "    t.start()\n    ...\n    t.join()\n",
     ),
+    RuleInfo(
+        "LAM501", "init code of a SnapStart function keeps a value that must be unique "
+        "(uuid, random, secrets, os.urandom, a timestamp) in module state",
+        "SnapStart runs init once and restores every execution environment from that "
+        "snapshot, so they all share the value: the same run id, random sequence or "
+        "\"started at\" time. Applies only to SnapStart functions (a template's "
+        "`SnapStart: {ApplyOn: PublishedVersions}`, Serverless `snapStart: true`, CDK "
+        "`snap_start=`, an import of snapshot_restore_py, or `--lambda-snapstart`)",
+        "compute the value in the handler, or recompute it in a `@register_after_restore` "
+        "hook of snapshot_restore_py",
+        "from snapshot_restore_py import register_after_restore\nimport uuid\n\n"
+        "RUN_ID = str(uuid.uuid4())\n\ndef handler(event, context):\n"
+        "    return {\"run\": RUN_ID}\n",
+        "from snapshot_restore_py import register_after_restore\nimport uuid\n\n"
+        "RUN_ID = str(uuid.uuid4())\n\n@register_after_restore\ndef new_run_id():\n"
+        "    global RUN_ID\n    RUN_ID = str(uuid.uuid4())\n\n"
+        "def handler(event, context):\n    return {\"run\": RUN_ID}\n",
+    ),
+    RuleInfo(
+        "LAM502", "init code of a SnapStart function opens a database or broker connection "
+        "that nothing re-opens after restore",
+        "the snapshot keeps the connection object but not its socket: restored environments "
+        "fail on first use (boto3 clients and requests/httpx sessions reconnect by themselves "
+        "and are fine). Applies only to SnapStart functions",
+        "re-open the connection in a `@register_after_restore` hook, open it lazily in the "
+        "handler, or reconnect on use (`ping(reconnect=True)`, re-open in an `except`)",
+        "from snapshot_restore_py import register_after_restore\nimport pymysql\n\n"
+        "conn = pymysql.connect(host=os.environ[\"DB_HOST\"])\n\n"
+        "def handler(event, context):\n    with conn.cursor() as cur:\n"
+        "        cur.execute(\"SELECT 1\")\n",
+        "from snapshot_restore_py import register_after_restore\nimport pymysql\n\n"
+        "conn = pymysql.connect(host=os.environ[\"DB_HOST\"])\n\n@register_after_restore\n"
+        "def reconnect():\n    global conn\n    conn = pymysql.connect(host=os.environ[\"DB_HOST\"])\n\n"
+        "def handler(event, context):\n    with conn.cursor() as cur:\n"
+        "        cur.execute(\"SELECT 1\")\n",
+    ),
+    RuleInfo(
+        "LAM503", "a Managed Instances function writes a fixed /tmp path on every invocation",
+        "on Lambda Managed Instances one environment serves concurrent requests in separate "
+        "processes that share /tmp: another request overwrites or reads the file mid-way. "
+        "Applies only to Managed Instances functions (a template's capacity provider, or "
+        "`--lambda-managed-instances`)",
+        "put something unique to the request or the process in the path "
+        "(`context.aws_request_id`, a uuid, `os.getpid()`) or use "
+        "`tempfile.NamedTemporaryFile()`/`TemporaryDirectory()`",
+        "def handler(event, context):\n    with open(\"/tmp/report.csv\", \"w\") as fh:\n"
+        "        fh.write(render(event))\n",
+        "def handler(event, context):\n    path = f\"/tmp/report-{context.aws_request_id}.csv\"\n"
+        "    with open(path, \"w\") as fh:\n        fh.write(render(event))\n",
+    ),
 ]
 
 RULES: Dict[str, RuleInfo] = {rule.code: rule for rule in _RULES}

@@ -2,8 +2,8 @@
 keeps one finding per code and line."""
 from typing import Iterable, List, Optional
 
-from . import (background, clients, closing, environment, heavy_init, logger_keys,
-               mutable_defaults, oneshot_http, state_leaks, tmp_files)
+from . import (background, clients, closing, concurrency, environment, heavy_init, logger_keys,
+               mutable_defaults, oneshot_http, snapshots, state_leaks, tmp_files)
 from .base import Finding
 
 CHECKS = (
@@ -17,6 +17,8 @@ CHECKS = (
     heavy_init.check,        # LAM303
     oneshot_http.check,      # LAM304
     background.check,        # LAM401
+    snapshots.check,         # LAM501 LAM502
+    concurrency.check,       # LAM503
 )
 
 
