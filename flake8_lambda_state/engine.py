@@ -28,20 +28,24 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             result.skipped = parse_failure(source, exc)
             return result
-    from .project import context_for
+    from .project import contained, context_for, needs_project, project_of
+    from .project.results import ResultCache
     candidate = may_hold_handler(tree, filename, settings)
-    context = context_for(filename, settings, tree, candidate)
-    if not candidate and not (context and context.entries):
+    project = contained(filename, lambda: project_of(filename, settings, tree)) \
+        if needs_project(filename, candidate) else None
+    cache = ResultCache(project, settings, filename, source, codes) if project else None
+    found = cache.by_quick_key() if cache else None
+    if found is None:
+        context = context_for(filename, settings, tree, candidate)
+        if not candidate and not (context and context.entries):
+            found = []
+            if cache:
+                cache.save(found)
+        elif cache:
+            found = contained(filename, lambda: cache.by_precise_key(context))
+    if found is not None:
+        result.findings = found
         return result
-    stored = key = None
-    if context is not None and context.index is not None:
-        from .project.results import ResultCache, result_key
-        stored, key = ResultCache(context, settings), result_key(source, filename, settings,
-                                                                 codes, context)
-        findings = stored.get(key)
-        if findings is not None:
-            result.findings = findings
-            return result
     from .analysis import SkippedFile, build_model  # libcst loads only when needed
     from .rules import run_rules
     try:
@@ -51,8 +55,8 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
         result.skipped = str(exc)
     except RecursionError:
         result.skipped = "expressions nested too deeply to analyse"
-    if stored is not None and result.skipped is None:
-        stored.put(key, result.findings)
+    if cache and result.skipped is None:
+        cache.save(result.findings)
     return result
 
 

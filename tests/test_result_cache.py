@@ -2,6 +2,8 @@
 analysed again, and any edit that can change its findings (its own text, a
 caller in another module, a module it imports, the settings) is analysed
 afresh."""
+import os
+
 import pytest
 
 from flake8_lambda_state import analysis
@@ -120,3 +122,43 @@ def test_a_client_factory_named_in_the_settings(tmp_path, cached):
     assert results(root, cached) == {}
     other = Settings(cache_dir=cached.cache_dir, extra_client_factories=frozenset({"vault.connect"}))
     assert list(again(root, other)) == [("app.py", 4, "LAM301")]
+
+
+def test_a_rerun_of_an_unchanged_project_does_not_solve_its_reachability(
+        tmp_path, cached, monkeypatch):
+    from flake8_lambda_state.project import index as index_module
+    root = make(tmp_path / "p", APP)
+    first = results(root, cached)
+
+    def refuse(self):
+        raise AssertionError("solved again")
+    monkeypatch.setattr(index_module.ProjectIndex, "_solve", refuse)
+    _no_analysis(monkeypatch)
+    assert again(root, cached) == first
+
+
+def test_an_edit_elsewhere_analyses_only_the_files_it_can_change(tmp_path, cached, monkeypatch):
+    files = dict(APP, **{"other.py": "def lambda_handler(event, context):\n    return 1\n"})
+    root = make(tmp_path / "p", files)
+    first = results(root, cached)
+    analysed = []
+    real = analysis.build_model
+
+    def counting(source, filename, *args, **kwargs):
+        analysed.append(filename.rsplit("/", 1)[-1])
+        return real(source, filename, *args, **kwargs)
+    monkeypatch.setattr(analysis, "build_model", counting)
+    (root / "other.py").write_text("def lambda_handler(event, context):\n    return 2\n")
+    assert again(root, cached) == first
+    assert analysed == ["other.py"]
+
+
+def test_the_result_of_a_deleted_file_is_deleted(tmp_path, cached):
+    from flake8_lambda_state.project.results import result_file
+    root = make(tmp_path / "p", APP)
+    results(root, cached)
+    stored = result_file(cached.cache_dir, str(root / "helpers.py"))
+    assert (tmp_path / "cache" / "results").is_dir() and os.path.isfile(stored)
+    (root / "helpers.py").unlink()
+    again(root, cached)
+    assert not os.path.exists(stored)

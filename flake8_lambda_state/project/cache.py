@@ -76,35 +76,45 @@ class SummaryCache:
                               "templates": templates, "summary": summary}
         self.dirty = True
 
-    def forget_missing(self, present):
+    def forget_missing(self, present) -> set:
+        """Drop the entries of files no longer there; returns their paths."""
         gone = set(self.entries) - set(present)
         for path in gone:
             del self.entries[path]
         self.dirty = self.dirty or bool(gone)
+        return gone
 
     def save(self):
-        """Write atomically (temporary file, then rename); a read-only or
-        missing folder is skipped silently."""
+        """Write atomically; a read-only or missing folder is skipped silently."""
         if not (self.file and self.dirty):
             return
-        try:
-            os.makedirs(self.folder, exist_ok=True)
-            ignore = os.path.join(self.folder, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w", encoding="utf-8") as fh:
-                    fh.write("# created by flake8-lambda-state\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".summaries-", suffix=".tmp")
-            try:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"root": self.root, "files": self.entries}, fh, separators=(",", ":"))
-                os.replace(tmp, self.file)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+        data = json.dumps({"root": self.root, "files": self.entries}, separators=(",", ":"))
+        if write_atomically(self.folder, self.file, data):
             self.dirty = False
-        except OSError:
-            pass
+
+
+def write_atomically(folder: str, target: str, text: str) -> bool:
+    """Write `text` to `target` inside cache folder `folder` through a
+    temporary file and a rename, so no reader ever sees half of it; the folder
+    gets a `.gitignore` of its own. False (no error) when it cannot be written."""
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        ignore = os.path.join(folder, ".gitignore")
+        if not os.path.exists(ignore):
+            with open(ignore, "w", encoding="utf-8") as fh:
+                fh.write("# created by flake8-lambda-state\n*\n")
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".", suffix=".tmp")
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return True
+    except OSError:
+        return False

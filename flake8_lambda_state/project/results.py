@@ -1,21 +1,27 @@
 """Per-file results on disk, so that re-running on unchanged files (pre-commit,
 editors, CI with a restored cache folder) does not analyse them again.
 
-A result is keyed on everything the analysis of a file reads: its text, the
-settings and selected codes, the tool's own code, what the templates and
-`--lambda-handlers` say of the file, what the project index says of it (its
-`FileContext`), and the summaries of the project modules it can see through
-its imports. One small file per key in `results/` of the index's cache folder,
-written atomically, so concurrent flake8 workers never see half a result.
-Fix runs need the libcst nodes and never read this cache."""
+Two keys, checked in order:
+- the quick key: the file's text, the settings and selected codes, the tool's
+  own code, and the project's generation (every module's content and the
+  templates that name its handlers). When nothing in the project changed it
+  answers without solving the project's reachability at all.
+- the precise key: the file's text, settings, codes and tool, what the
+  templates and `--lambda-handlers` say of the file, what the project index
+  says of it (its `FileContext`), and the summaries of the project modules it
+  can see through its imports. After an edit elsewhere in the project, a file
+  whose callers and imports did not change is still not analysed again.
+
+One small file per source file in `results/` of the index's cache folder,
+overwritten in place (atomically), so the cache never grows beyond the
+project. Fix runs need the libcst nodes and never read this cache."""
 import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from typing import List, Optional
 
-from .cache import cache_folder
+from .cache import cache_folder, write_atomically
 
 FORMAT = 1
 
@@ -75,55 +81,81 @@ def tool_version() -> str:
     return _TOOL_VERSION
 
 
-def result_key(source: str, filename: str, settings, codes, context) -> str:
+def quick_key(source: str, filename: str, settings, codes, generation: str) -> str:
+    parts = [FORMAT, tool_version(), canonical(settings), canonical(codes), generation,
+             os.path.abspath(filename)]
+    return _digest(parts, source)
+
+
+def precise_key(source: str, filename: str, settings, codes, context) -> str:
     parts = [FORMAT, tool_version(), canonical(settings), canonical(codes),
              sorted(settings.explicit_functions(filename)), canonical(context),
              context.index.dependencies(context.path)]
+    return _digest(parts, source)
+
+
+def _digest(parts, source: str) -> str:
     digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode())
     digest.update(source.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
+def result_file(folder: str, path: str) -> str:
+    """Where the result of source file `path` is kept in cache folder `folder`."""
+    name = hashlib.sha256(os.path.abspath(path).encode("utf-8", "surrogatepass")).hexdigest()
+    return os.path.join(folder, "results", name[:32] + ".json")
+
+
 class ResultCache:
-    """Results of the files of one project, in `<cache folder>/results/`."""
+    """The stored result of one source file: looked up by the quick key first,
+    then by the precise key once the project's view of the file is known."""
 
-    def __init__(self, context, settings):
-        folder = cache_folder(context.index.root, settings.cache_dir) if context.index else None
-        self.folder = os.path.join(folder, "results") if folder else None
+    def __init__(self, project, settings, filename: str, source: str, codes):
+        self.folder = cache_folder(project.root, settings.cache_dir)
+        self.file = result_file(self.folder, filename) if self.folder else None
+        self.args = (source, filename, settings, codes)
+        self.quick = self.precise = None
+        self.stored: dict = {}
+        if not self.file:
+            return
+        if project.generation:
+            self.quick = quick_key(source, filename, settings, codes, project.generation)
+        try:
+            with open(self.file, encoding="utf-8") as fh:
+                self.stored = json.load(fh)
+        except (OSError, ValueError):
+            self.stored = {}
 
-    def _file(self, key: str) -> str:
-        return os.path.join(self.folder, key[:2], key[2:] + ".json")
+    def by_quick_key(self) -> Optional[List[StoredFinding]]:
+        return self._get("quick", self.quick)
 
-    def get(self, key: str) -> Optional[List[StoredFinding]]:
-        if not self.folder:
+    def by_precise_key(self, context) -> Optional[List[StoredFinding]]:
+        if self.file and context is not None:
+            self.precise = precise_key(*self.args, context)
+            found = self._get("precise", self.precise)
+            if found is not None and self.quick:
+                self.save(found)            # the next run answers by the quick key
+            return found
+        return None
+
+    def _get(self, kind: str, key: Optional[str]) -> Optional[List[StoredFinding]]:
+        if not key or not isinstance(self.stored, dict) or self.stored.get(kind) != key:
             return None
         try:
-            with open(self._file(key), encoding="utf-8") as fh:
-                return [StoredFinding(**row) for row in json.load(fh)]
-        except (OSError, ValueError, TypeError):
+            return [StoredFinding(**row) for row in self.stored.get("findings", [])]
+        except TypeError:
             return None
 
-    def put(self, key: str, findings) -> None:
-        """Write atomically; a folder that cannot be written is no error."""
-        if not self.folder:
+    def save(self, findings) -> None:
+        """Keep `findings` under the keys known so far; a folder that cannot
+        be written is no error."""
+        if not self.file or not (self.quick or self.precise):
             return
         rows = [{"code": f.code, "message": f.message, "line": f.line, "col": f.col,
                  "end_line": f.end_line, "end_col": f.end_col, "handler": f.handler,
                  "call_path": f.call_path} for f in findings]
-        target = self._file(key)
-        try:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(rows, fh, separators=(",", ":"))
-                os.replace(tmp, target)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
-        except OSError:
-            pass
+        self.stored = {"quick": self.quick, "precise": self.precise, "findings": rows}
+        write_atomically(self.folder, self.file, json.dumps(self.stored, separators=(",", ":")))
 
 
-__all__ = ["ResultCache", "StoredFinding", "result_key"]
+__all__ = ["ResultCache", "StoredFinding", "precise_key", "quick_key", "result_file"]
