@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import os
+from functools import lru_cache
 from typing import List, Optional
 
 from .cache import cache_folder, write_atomically
@@ -81,14 +82,20 @@ def tool_version() -> str:
     return _TOOL_VERSION
 
 
+@lru_cache(maxsize=8)
+def _settings_key(settings):
+    """The settings as the keys hold them (computed once per run, not per file)."""
+    return canonical(settings)
+
+
 def quick_key(source: str, filename: str, settings, codes, generation: str) -> str:
-    parts = [FORMAT, tool_version(), canonical(settings), canonical(codes), generation,
+    parts = [FORMAT, tool_version(), _settings_key(settings), canonical(codes), generation,
              os.path.abspath(filename)]
     return _digest(parts, source)
 
 
 def precise_key(source: str, filename: str, settings, codes, context) -> str:
-    parts = [FORMAT, tool_version(), canonical(settings), canonical(codes),
+    parts = [FORMAT, tool_version(), _settings_key(settings), canonical(codes),
              sorted(settings.explicit_functions(filename)), canonical(context),
              context.index.dependencies(context.path)]
     return _digest(parts, source)
