@@ -163,6 +163,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(check)
     check.set_defaults(func=run_check)
 
+    fix = commands.add_parser(
+        "fix", help="apply the safe autofixes (--diff shows them and writes nothing)",
+        description="Apply the fixes of the findings that can be fixed safely. A file is "
+                    "rewritten only when the result compiles, every line no fix touched is "
+                    "unchanged, no finding is added, and fixing it again changes nothing; "
+                    "it is replaced atomically.",
+        epilog="Exit status: 0 done (or, with --diff, nothing to change), 1 with --diff when "
+               "a file would change, 2 usage or configuration error or every file skipped.")
+    fix.add_argument("paths", nargs="*", metavar="PATH", help="files and folders (default: .)")
+    fix.add_argument("--diff", action="store_true",
+                     help="print a unified diff of the fixes and write nothing (default: off)")
+    fix.add_argument("--unsafe-fixes", action="store_true",
+                     help="also apply fixes that can change behaviour, such as LAM304's "
+                          "shared session (default: off)")
+    fix.add_argument("--select", metavar="CODES",
+                     help="fix only these codes or prefixes (default: every code on by default)")
+    fix.add_argument("--extend-select", metavar="CODES",
+                     help="add codes to the selection, e.g. LAM304 (default: none)")
+    fix.add_argument("--ignore", metavar="CODES", help="do not fix these codes (default: none)")
+    fix.add_argument("--extend-ignore", metavar="CODES", help="leave out these too (default: none)")
+    fix.add_argument("--exclude", metavar="GLOBS", help="file or folder globs to skip (default: none)")
+    fix.add_argument("--extend-exclude", metavar="GLOBS", help="more globs to skip (default: none)")
+    fix.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                     help=f"parallel processes (default: the number of cores, {os.cpu_count() or 1} "
+                          f"here)")
+    fix.add_argument("--quiet", "-q", action="store_true",
+                     help="print only what was refused and errors (default: off)")
+    _add_analysis_options(fix)
+    fix.set_defaults(func=run_fix)
+
     handlers = commands.add_parser(
         "handlers", help="list the handlers found, how each was found and the files it reaches")
     handlers.add_argument("paths", nargs="*", default=["."], metavar="PATH")
@@ -455,6 +485,58 @@ def run_check(args) -> int:
     if all_skipped:
         return EXIT_ERROR
     return EXIT_FINDINGS if records and not args.exit_zero else EXIT_CLEAN
+
+
+class Wanted:
+    """Which findings the user wants fixed: not under `# noqa`, not left out
+    by per-file-ignores. A class, so that worker processes can receive it."""
+
+    def __init__(self, per_file_ignores):
+        self.per_file_ignores = per_file_ignores
+
+    def __call__(self, finding, path: str, text: str) -> bool:
+        if self.per_file_ignores and per_file_ignored(self.per_file_ignores, path, finding.code):
+            return False
+        return not _suppressed(finding, path, text.splitlines())
+
+
+def run_fix(args) -> int:
+    from .fixes.command import fix_file, summary_lines
+    clear_caches()
+    clear_root_cache()
+    forget_indexes()
+    config = load_config(".")
+    settings = _settings(args, config)
+    codes = selected_codes(args, config)
+    jobs = _pick(args, config, "jobs")
+    jobs = os.cpu_count() or 1 if jobs is None else jobs
+    paths = args.paths or ["."]
+    for path in paths:
+        if not os.path.lexists(path):
+            raise SettingsError(f"no such file or folder: {path}")
+    exclude = list(split_list(_pick(args, config, "exclude"))) + list(
+        split_list(_pick(args, config, "extend-exclude")))
+    found = discover(paths, exclude)
+    set_fallback_roots(paths)
+    _indexes(found.files, settings)
+    wanted = Wanted(config.get("per-file-ignores", ()))
+    work = [(path, settings, codes, args.unsafe_fixes, args.diff, wanted) for path in found.files]
+    if jobs > 1 and len(work) >= PARALLEL_FROM:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+            outcomes = list(pool.map(fix_file, work, chunksize=max(1, len(work) // (jobs * 8))))
+    else:
+        outcomes = [fix_file(job) for job in work]
+    for outcome in outcomes:
+        if outcome.diff:
+            sys.stdout.write(outcome.diff)
+    lines = summary_lines(outcomes, len(work), args.diff, args.unsafe_fixes)
+    if args.quiet:
+        lines = [line for line in lines if ": " in line and (" not applied: " in line
+                                                            or ": skipped: " in line)]
+    _say(*lines)
+    if work and all(o.skipped for o in outcomes):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if args.diff and any(o.changed for o in outcomes) else EXIT_CLEAN
 
 
 def _consume(baseline, key) -> bool:

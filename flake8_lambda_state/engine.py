@@ -12,10 +12,11 @@ class FileResult:
     path: str
     findings: list = field(default_factory=list)
     skipped: Optional[str] = None     # why the file was not analysed
+    model: object = None              # the analysis, kept when fixes were asked for
 
 
 def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = None,
-                codes=None) -> FileResult:
+                codes=None, fixes: bool = False) -> FileResult:
     """Findings for one module. Files that cannot hold a handler cost one
     `ast` walk; files the analysis cannot handle come back `skipped` with the
     reason, never as an exception (except for bugs, which callers contain)."""
@@ -37,7 +38,9 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     from .rules import run_rules
     try:
         model = build_model(source, filename, settings, context)
-        result.findings = run_rules(model, codes)
+        result.findings = run_rules(model, codes, fixes)
+        if fixes:
+            result.model = model
     except SkippedFile as exc:
         result.skipped = str(exc)
     except RecursionError:

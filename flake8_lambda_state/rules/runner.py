@@ -18,10 +18,20 @@ CHECKS = (
     oneshot_http.check,      # LAM304
     background.check,        # LAM401
 )
+# The rules that can fix what they report: code -> fix(finding, model),
+# returning a fixes.Fix or None when this finding cannot be fixed safely.
+FIXERS = {
+    "LAM103": mutable_defaults.fix,
+    "LAM205": logger_keys.fix,
+    "LAM301": clients.fix,
+    "LAM303": heavy_init.fix,
+    "LAM304": oneshot_http.fix,
+}
 
 
-def run_rules(model, codes: Optional[Iterable[str]] = None) -> List[Finding]:
-    """All findings of the module, positioned, sorted, one per code and line."""
+def run_rules(model, codes: Optional[Iterable[str]] = None, fixes: bool = False) -> List[Finding]:
+    """All findings of the module, positioned, sorted, one per code and line;
+    with `fixes`, each carries the fix its rule offers (or None)."""
     wanted = set(codes) if codes is not None else None
     findings = {}
     if not model.handlers:
@@ -34,4 +44,9 @@ def run_rules(model, codes: Optional[Iterable[str]] = None) -> List[Finding]:
             finding.line, finding.col = span.start.line, span.start.column
             finding.end_line, finding.end_col = span.end.line, span.end.column
             findings.setdefault((finding.code, finding.line), finding)
-    return sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
+    ordered = sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
+    if fixes:
+        for finding in ordered:
+            fixer = FIXERS.get(finding.code)
+            finding.fix = fixer(finding, model) if fixer is not None else None
+    return ordered
