@@ -19,10 +19,11 @@ from .baseline import key_of, read_baseline, write_baseline
 from .config import load_config
 from .discovery import discover
 from .engine import lint_source, read_source
+from .fixes.summary import fix_summary
 from .project import forget_indexes, set_fallback_roots
 from .project.root import clear_root_cache
 from .report import FORMATS, MACHINE_FORMATS, Record, Style, Summary
-from .report.formats import help_uri, shown, statistics_lines, summary_line
+from .report.formats import fixable_lines, help_uri, shown, statistics_lines, summary_line
 from .rules.catalog import DEFAULT_OFF, RULES, terminal_rule
 from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsError,
                        build_settings, parse_per_file_ignores, per_file_ignored,
@@ -251,7 +252,7 @@ def decode_stdin(data: bytes) -> str:
 
 
 def _check_one(job):
-    path, source, settings, codes, honour_noqa = job
+    path, source, settings, codes, honour_noqa, changes = job
     if source is None:
         try:
             source = read_source(path)
@@ -263,7 +264,7 @@ def _check_one(job):
     if honour_noqa and any(NOQA_FILE.match(line) for line in lines):
         return path, [], None   # `# flake8: noqa` skips the file, as in flake8
     try:
-        result = lint_source(source, path, settings, codes=codes)
+        result = lint_source(source, path, settings, codes=codes, fixes=True)
     except Exception as exc:  # contain our own bugs: one file, not the whole run
         return path, [], f"internal error ({type(exc).__name__}: {exc}); please report it"
     records = []
@@ -272,9 +273,12 @@ def _check_one(job):
             continue
         key = key_of(path, f, lines)
         source_line = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
+        fix = f.fix
         records.append((Record(path, f.line, f.col + 1, f.end_line, f.end_col + 1, f.code,
-                               f.message, f.handler, f.call_path, RULES[f.code].fixable,
-                               fingerprint=key[3], source=source_line), key))
+                               f.message, f.handler, f.call_path, fix is not None and fix.safe,
+                               fingerprint=key[3], source=source_line,
+                               fix=None if fix is None else fix_summary(result.model, fix, changes)),
+                        key))
     return path, records, result.skipped
 
 
@@ -409,8 +413,8 @@ def run_check(args) -> int:
             source = decode_stdin(sys.stdin.buffer.read())
         except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
             raise SettingsError(f"standard input is not UTF-8 text: {exc}") from None
-        work.append((stdin_name, source, settings, codes, honour_noqa))
-    work += [(path, None, settings, codes, honour_noqa) for path in found.files]
+        work.append((stdin_name, source, settings, codes, honour_noqa, fmt == "sarif"))
+    work += [(path, None, settings, codes, honour_noqa, fmt == "sarif") for path in found.files]
     set_fallback_roots(p for p in paths if p != "-")
     _indexes(found.files, settings)
     if args.verbose:
@@ -467,6 +471,7 @@ def run_check(args) -> int:
     tail = statistics_lines(records) if args.statistics else []
     if not args.quiet:
         tail.append(summary_line(summary))
+        tail += fixable_lines(records)
     if args.count:
         tail.append(str(len(records)))
     if fmt in MACHINE_FORMATS:     # their output is one document: the rest goes to stderr
@@ -531,8 +536,7 @@ def run_fix(args) -> int:
             sys.stdout.write(outcome.diff)
     lines = summary_lines(outcomes, len(work), args.diff, args.unsafe_fixes)
     if args.quiet:
-        lines = [line for line in lines if ": " in line and (" not applied: " in line
-                                                            or ": skipped: " in line)]
+        lines = [line for line in lines if " not applied: " in line or ": skipped: " in line]
     _say(*lines)
     if work and all(o.skipped for o in outcomes):
         return EXIT_ERROR

@@ -95,7 +95,7 @@ def test_jobs_default_to_the_number_of_cores(project, capsys):
     for i in range(8):
         (project / f"h{i}.py").write_text(LEAKY)
     status, out, err = run(capsys, "check", "--verbose", ".")
-    assert status == 1 and out.splitlines()[-1] == "18 finding(s) in 9 of 9 file(s) checked"
+    assert status == 1 and out.splitlines()[-2] == "18 finding(s) in 9 of 9 file(s) checked"
     assert err == f"checking 9 file(s) with {os.cpu_count()} process(es)\n"
 
 
