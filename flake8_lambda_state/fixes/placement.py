@@ -7,7 +7,7 @@ import re
 from typing import Iterable, List, Optional
 
 import libcst as cst
-from libcst.metadata import GlobalScope
+from libcst.metadata import BuiltinScope, GlobalScope
 
 _IMPORTS = (cst.Import, cst.ImportFrom)
 
@@ -70,7 +70,8 @@ def anchor_for(model, expr: cst.CSTNode) -> cst.BaseStatement:
         scope = scopes.get(name)
         if scope is None:
             raise NotHoistable("it is not in analysed code")
-        assignments = list(scope[name.value]) if name.value in scope else []
+        assignments = [a for a in (scope[name.value] if name.value in scope else ())
+                       if not isinstance(a.scope, BuiltinScope)]
         if any(not isinstance(a.scope, GlobalScope) for a in assignments):
             raise NotHoistable(f"it uses the local name {name.value!r}")
         for assignment in assignments:

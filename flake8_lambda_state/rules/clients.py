@@ -97,6 +97,13 @@ def _closed_in(model, unit, name) -> bool:
                for with_node in unit.facts.withs for item in with_node.items)
 
 
+def _environment_written(model) -> bool:
+    """Reachable code writes os.environ (assumed-role credentials, a region):
+    a client built after that is not the client built at import."""
+    from .environment import env_writes
+    return any(True for unit, _reach in model.reachable() for _ in env_writes(model, unit))
+
+
 def fix(finding, model):
     """LAM301 (SPEC autofix): a no-I/O client with init-time-constant
     arguments moves to module scope; a connecting factory becomes a
@@ -116,6 +123,8 @@ def fix(finding, model):
     if site is None or site.with_item is not None or site.awaited:
         return None
     try:
+        if factory in BUILT_WITHOUT_IO and factory.startswith("boto3") and _environment_written(model):
+            return None     # the client reads credentials and region from os.environ when built
         if factory in BUILT_WITHOUT_IO:
             edits, name = hoist_value(model, unit, call, _base_names(model, unit, call, factory))
             return Fix(f"create {code_of(call, 40)} once at module scope as {name}", True, edits)

@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from ..analysis.files import OPENERS, WRITE_MODES, TmpPaths, open_mode
-from ..analysis.names import node_text
+from ..analysis.names import node_text, string_value
 from .base import Finding, code_of, per_invocation_calls, where
 
 LOADERS = {"json.load", "yaml.safe_load", "yaml.load", "yaml.full_load", "pickle.load",
@@ -120,6 +120,30 @@ def _whole_read(model, unit, call: cst.Call):
     return None
 
 
+def _path_stem(read: cst.Call) -> str:
+    """`rules_file` for a read of RULES_FILE, `pricing` for "data/pricing.json"."""
+    import os
+    import re
+    expr = read
+    while isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in TEXT_READS:
+            expr = func.value
+            continue
+        positional = [a.value for a in expr.args if a.keyword is None]
+        if not positional:
+            return "bundled_file"
+        expr = positional[0]
+    if isinstance(expr, cst.BinaryOperation):       # Path(...) / "rules.yaml"
+        expr = expr.right
+    if isinstance(expr, cst.Attribute):
+        expr = expr.attr
+    text = expr.value.lower() if isinstance(expr, cst.Name) else \
+        os.path.splitext(os.path.basename(string_value(expr) or ""))[0]
+    stem = re.sub(r"\W+", "_", text).strip("_")
+    return stem if stem.isidentifier() else "bundled_file"
+
+
 def fix(finding, model):
     """LAM303 (SPEC autofix): a single-expression read of a bundled file moves
     into a functools.cache getter. Safe for text and bytes (immutable);
@@ -137,7 +161,7 @@ def fix(finding, model):
     immutable = isinstance(read.func, cst.Attribute) and read.func.attr.value in TEXT_READS
     local = local_name_of(unit, read)
     try:
-        edits, name = cached_getter(model, read, [f"load_{local}" if local else "load_bundled_file",
+        edits, name = cached_getter(model, read, [f"load_{local or _path_stem(read)}",
                                                   "load_bundled_file"])
     except NotHoistable:
         return None

@@ -91,14 +91,14 @@ def fix(finding, model):
     if not isinstance(fn.body, cst.IndentedBlock) or param.star:
         return None
     from ..fixes.placement import names_in
-    from libcst.metadata import GlobalScope, ImportAssignment
+    from libcst.metadata import BuiltinScope, GlobalScope, ImportAssignment
     global_scope = model.symbols.scopes.get(model.module)
     if param.annotation is not None and any(
             not isinstance(a, ImportAssignment) for a in global_scope.assignments["Optional"]):
         return None     # the module's own `Optional` is not typing's
     body_scope = model.symbols.scopes.get(fn.body.body[0]) if fn.body.body else None
     for used in names_in(param.default):
-        if body_scope is not None and any(not isinstance(a.scope, GlobalScope)
+        if body_scope is not None and any(not isinstance(a.scope, (GlobalScope, BuiltinScope))
                                           for a in body_scope[used.value]):
             return None  # inside the function the name means something else
     name = param.name.value
