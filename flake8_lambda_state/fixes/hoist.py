@@ -72,7 +72,7 @@ def hoist_value(model, unit, call, base_names: Sequence[str]):
             return (Remove(stmt),), local
         if existing is None and _free_at_module(model, local):
             anchor = anchor_for(model, call)
-            moved = module_binding(local, call, leading_blank(anchor) + _comments(stmt))
+            moved = stmt.with_changes(leading_lines=leading_blank(anchor) + _comments(stmt))
             return (Remove(stmt), InsertAfter(anchor, (moved,), binds=(local,))), local
     if existing is not None:
         return (Replace(call, cst.Name(existing)),), existing

@@ -144,7 +144,13 @@ def fix(finding, model):
     if isinstance(dec.decorator, cst.Call):
         if any(a.keyword is not None and a.keyword.value == "clear_state" for a in dec.decorator.args):
             return None     # clear_state=False is a choice
-        new = dec.decorator.with_changes(args=[*dec.decorator.args, clear])
+        call = dec.decorator
+        if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+            # one argument per line: the new one goes first, on a line of its own
+            first = clear.with_changes(comma=cst.Comma(whitespace_after=call.whitespace_before_args))
+            new = call.with_changes(args=[first, *call.args])
+        else:
+            new = call.with_changes(args=[*call.args, clear])
     else:
         new = cst.Call(func=dec.decorator, args=[clear])
     init_appends = any(isinstance(s.node.func, cst.Attribute) and _appends(s.node)
