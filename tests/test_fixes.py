@@ -514,3 +514,44 @@ def test_one_shot_request_through_a_module_session_is_unsafe():
         def handler(event, context):
             return http_session.get(URL, timeout=3).json()
         ''')
+
+
+# --- the applier ---------------------------------------------------------------
+def _model_with_findings(source):
+    from helpers import analyse
+    from flake8_lambda_state.rules import run_rules
+    model = analyse(source)
+    return model, run_rules(model, fixes=True)
+
+
+def test_overlapping_edits_are_refused_and_identical_ones_shared():
+    import libcst as cst
+
+    from flake8_lambda_state.fixes import Fix, Replace
+    from flake8_lambda_state.fixes.applier import compose
+    model, found = _model_with_findings('''
+        import boto3
+
+
+        def handler(event, context):
+            return boto3.client("s3")
+        ''')
+    call = found[0].node
+    first = Fix("a", True, (Replace(call, cst.Name("a")),))
+    twin = Fix("a again", True, (Replace(call, cst.Name("a")),))
+    other = Fix("b", True, (Replace(call, cst.Name("b")),))
+    inner = Fix("c", True, (Replace(call.func, cst.Name("c")),))
+    composed = compose(model, [first, twin, other, inner])
+    assert composed.accepted == [first, twin]
+    assert [(fix.title, why) for fix, why in composed.refused] == [
+        ("b", "another fix edits the same code"), ("c", "another fix edits overlapping code")]
+
+
+def test_a_rewrite_that_changes_an_untouched_line_or_does_not_compile_is_refused():
+    from flake8_lambda_state.fixes.applier import Refused, check_rewrite
+    old = "a = 1\nb = 2\nc = 3\n"
+    check_rewrite(old, "a = 1\nb = 20\nnew = 4\nc = 3\n", "x.py", {2})
+    with pytest.raises(Refused, match="would change line 3, which no edit touches"):
+        check_rewrite(old, "a = 1\nb = 20\nc = 30\n", "x.py", {2})
+    with pytest.raises(Refused, match="would not compile"):
+        check_rewrite(old, "a = 1\nb = (\nc = 3\n", "x.py", {2})
