@@ -360,24 +360,35 @@ def _indexes(paths, settings):
     return list(seen.values())
 
 
-def run_check(args) -> int:
+def _begin(args):
+    """What check and fix start from: fresh caches, the configuration, the
+    settings, the selected codes and the number of processes."""
     clear_caches()
     clear_root_cache()
     forget_indexes()
     config = load_config(".")
     settings = _settings(args, config)
     codes = selected_codes(args, config)
-    fmt = _pick(args, config, "format", "text")
-    if fmt not in FORMATS:
-        raise SettingsError(f"format: expected one of {', '.join(sorted(FORMATS))}, got {fmt!r}")
     jobs = _pick(args, config, "jobs")
     jobs = os.cpu_count() or 1 if jobs is None else jobs
     if jobs < 1:
         raise SettingsError(f"jobs: must be 1 or more, got {jobs}")
+    return config, settings, codes, jobs
+
+
+def _excludes(args, config) -> List[str]:
+    return list(split_list(_pick(args, config, "exclude"))) + list(
+        split_list(_pick(args, config, "extend-exclude")))
+
+
+def run_check(args) -> int:
+    config, settings, codes, jobs = _begin(args)
+    fmt = _pick(args, config, "format", "text")
+    if fmt not in FORMATS:
+        raise SettingsError(f"format: expected one of {', '.join(sorted(FORMATS))}, got {fmt!r}")
     per_file_ignores = (parse_per_file_ignores(args.per_file_ignores, "--per-file-ignores")
                         if args.per_file_ignores else config.get("per-file-ignores", ()))
-    exclude = list(split_list(_pick(args, config, "exclude"))) + list(
-        split_list(_pick(args, config, "extend-exclude")))
+    exclude = _excludes(args, config)
     paths = args.paths or ["."]
     if paths.count("-") > 1:
         raise SettingsError("standard input (-) can be read once only")
@@ -507,21 +518,12 @@ class Wanted:
 
 def run_fix(args) -> int:
     from .fixes.command import fix_file, summary_lines
-    clear_caches()
-    clear_root_cache()
-    forget_indexes()
-    config = load_config(".")
-    settings = _settings(args, config)
-    codes = selected_codes(args, config)
-    jobs = _pick(args, config, "jobs")
-    jobs = os.cpu_count() or 1 if jobs is None else jobs
+    config, settings, codes, jobs = _begin(args)
     paths = args.paths or ["."]
     for path in paths:
         if not os.path.lexists(path):
             raise SettingsError(f"no such file or folder: {path}")
-    exclude = list(split_list(_pick(args, config, "exclude"))) + list(
-        split_list(_pick(args, config, "extend-exclude")))
-    found = discover(paths, exclude)
+    found = discover(paths, _excludes(args, config))
     set_fallback_roots(paths)
     _indexes(found.files, settings)
     wanted = Wanted(config.get("per-file-ignores", ()))

@@ -13,7 +13,7 @@ from collections import Counter
 
 import pytest
 
-from flake8_lambda_state.cli import main
+from helpers import run_cli as run
 
 LEAKY = textwrap.dedent('''\
     import boto3
@@ -42,12 +42,6 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "app.py").write_text(LEAKY)
     return tmp_path
-
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    out = capsys.readouterr()
-    return status, out.out, out.err
 
 
 def test_diff_writes_nothing_and_exits_1_when_a_file_would_change(project, capsys):
