@@ -551,6 +551,8 @@ def test_a_rewrite_that_changes_an_untouched_line_or_does_not_compile_is_refused
     from flake8_lambda_state.fixes.applier import Refused, check_rewrite
     old = "a = 1\nb = 2\nc = 3\n"
     check_rewrite(old, "a = 1\nb = 20\nnew = 4\nc = 3\n", "x.py", {2})
+    # a statement removed with its leading blank line: the blank after it is not blamed
+    check_rewrite("a = 1\n\nb = 2\n\nc = 3\n", "a = 1\n\nc = 3\n", "x.py", {2, 3})
     with pytest.raises(Refused, match="would change line 3, which no edit touches"):
         check_rewrite(old, "a = 1\nb = 20\nc = 30\n", "x.py", {2})
     with pytest.raises(Refused, match="would not compile"):

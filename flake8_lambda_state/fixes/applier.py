@@ -2,7 +2,6 @@
 overlap), render the new text, and check it (it compiles, and every line no
 edit touched is byte-identical, so comments, formatting and newline style
 outside the edits are kept)."""
-import difflib
 from dataclasses import dataclass, field
 from typing import Dict, List, Set, Tuple
 
@@ -164,16 +163,15 @@ def touched_lines(model, fixes: List[Fix]) -> Set[int]:
 
 
 def check_rewrite(old: str, new: str, filename: str, allowed: Set[int]):
-    """Raise Refused unless `new` compiles and differs from `old` only on the
-    allowed lines (insertions anywhere are fine)."""
+    """Raise Refused unless `new` compiles and the untouched lines of `old`
+    are, byte for byte and in order, a subsequence of its lines (insertions
+    anywhere are fine). A subsequence test, not a line diff: a diff aligns
+    identical blank lines arbitrarily and would blame an untouched one."""
     try:
         compile(new, filename, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         raise Refused(f"the fixed file would not compile ({exc})") from None
-    before, after = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
-        if tag in ("replace", "delete"):
-            outside = [n for n in range(i1 + 1, i2 + 1) if n not in allowed]
-            if outside:
-                raise Refused(f"the fix would change line {outside[0]}, which no edit touches")
+    remaining = iter(new.splitlines(keepends=True))
+    for number, line in enumerate(old.splitlines(keepends=True), start=1):
+        if number not in allowed and not any(line == candidate for candidate in remaining):
+            raise Refused(f"the fix would change line {number}, which no edit touches")
