@@ -115,6 +115,40 @@ def test_an_identical_module_client_is_reused():
         ''')
 
 
+def test_the_same_client_in_two_functions_becomes_one_module_client():
+    assert fixed('''
+        import boto3
+
+
+        def create(name):
+            # the logs client
+            logs = boto3.client("logs")
+            return logs.create_log_group(logGroupName=name)
+
+
+        def handler(event, context):
+            logs = boto3.client("logs")
+            sqs = boto3.client("sqs")
+            create("x")
+            return logs.describe_log_groups(), sqs
+        ''') == same('''
+        import boto3
+
+        # the logs client
+        logs = boto3.client("logs")
+        sqs = boto3.client("sqs")
+
+
+        def create(name):
+            return logs.create_log_group(logGroupName=name)
+
+
+        def handler(event, context):
+            create("x")
+            return logs.describe_log_groups(), sqs
+        ''')
+
+
 def test_a_constant_defined_after_the_handler_places_the_client_after_it():
     assert fixed('''
         import boto3

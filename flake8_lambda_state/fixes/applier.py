@@ -99,6 +99,15 @@ def compose(model, fixes: List[Fix]) -> Composition:
     return out
 
 
+def _without_blank_lead(stmt):
+    """A statement inserted after another inserted one joins its block: no
+    blank line of its own before it (its comments stay)."""
+    lines = list(stmt.leading_lines)
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    return stmt.with_changes(leading_lines=lines)
+
+
 class _Rewriter(cst.CSTTransformer):
     def __init__(self, fixes: List[Fix]):
         super().__init__()
@@ -118,7 +127,8 @@ class _Rewriter(cst.CSTTransformer):
                     key = (type(edit), id(edit.anchor), "".join(code_of(s) for s in edit.statements))
                     if key not in seen_inserts:     # one module client for every finding that wants it
                         seen_inserts.add(key)
-                        where.setdefault(id(edit.anchor), []).extend(edit.statements)
+                        group = where.setdefault(id(edit.anchor), [])
+                        group.extend(_without_blank_lead(s) if group else s for s in edit.statements)
 
     def on_leave(self, original_node, updated_node):
         key = id(original_node)

@@ -1,10 +1,8 @@
 """Fix one file's text: lint with fixes, compose and apply them, check the
 result (compiles, untouched lines identical, no finding of any code added),
 and repeat until nothing is left to fix, so that a second run changes
-nothing. (A finding that another module's handler reaches can outlive its
-fix within the run: the project index was built from the files on disk. A
-fix offered again with the same title after it was applied is not applied
-twice.) A rewrite that fails a check is dropped
+nothing. A fix that is offered again round after round (a finding that
+outlives its fix) leaves the file as it was after the last round. A rewrite that fails a check is dropped
 with its reason; the file is then fixed without it or left as it was."""
 from collections import Counter
 from dataclasses import dataclass, field
@@ -45,6 +43,8 @@ def _attempt(text, path, settings, result, fixes):
     """The text with `fixes` applied and its lint result; raises Refused."""
     model = result.model
     new = render(model.module, fixes)
+    if new == text:
+        raise Refused("the fix changes nothing")
     check_rewrite(text, new, path, touched_lines(model, fixes))
     after = _lint(new, path, settings)
     if after.skipped:
@@ -68,13 +68,11 @@ def fix_source(source: str, path: str, settings, codes, unsafe: bool = False,
         out.skipped = result.skipped
         return out
     text, refused_titles = source, set()
-    applied_titles = set()
     for _round in range(MAX_ROUNDS):
         if result.model is None:
             break
         pending = [f for f in result.findings if f.code in selected and f.fix is not None
-                   and (f.fix.safe or unsafe) and f.fix.title not in refused_titles
-                   and f.fix.title not in applied_titles and wanted(f)]
+                   and (f.fix.safe or unsafe) and f.fix.title not in refused_titles and wanted(f)]
         if not pending:
             break
         composition = compose(result.model, [f.fix for f in pending])
@@ -83,7 +81,6 @@ def fix_source(source: str, path: str, settings, codes, unsafe: bool = False,
         try:
             text, result = _attempt(text, path, settings, result, accepted)
             out.applied += [(code_of_fix[id(fix)], fix.title) for fix in accepted]
-            applied_titles.update(fix.title for fix in accepted)
             continue
         except Refused as exc:
             if len(accepted) == 1:
@@ -108,11 +105,9 @@ def fix_source(source: str, path: str, settings, codes, unsafe: bool = False,
                 out.refused.append((code_of_fix[id(fix)], fix.title, str(exc)))
                 continue
             out.applied.append((code_of_fix[id(fix)], fix.title))
-            applied_titles.add(fix.title)
     else:
         if any(f.code in selected and f.fix is not None and (f.fix.safe or unsafe)
-               and f.fix.title not in refused_titles | applied_titles and wanted(f)
-               for f in result.findings):
+               and f.fix.title not in refused_titles and wanted(f) for f in result.findings):
             out.refused.append(("", "", f"fixes still pending after {MAX_ROUNDS} rounds; "
                                         f"the file is left as it was"))
             out.applied = []
