@@ -8,7 +8,7 @@ from flake8_lambda_state.rules import RULES, run_rules
 from flake8_lambda_state.settings import Settings
 
 PRELUDE = (
-    "import functools, json, os, re, tempfile, threading, zoneinfo\n"
+    "import functools, json, os, re, tempfile, threading, time, zoneinfo\n"
     "import boto3, requests\n"
     "from aws_lambda_powertools import Logger\n"
     "logger = Logger()\n"

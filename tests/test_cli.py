@@ -45,10 +45,10 @@ def test_text_output_and_exit_status(project, capsys):
     status, out, _ = run(capsys, "check", ".")
     assert status == 1
     lines = out.splitlines()
-    assert lines[0].startswith("./app.py:7:5: LAM201 sensitive request data")
+    assert lines[0].startswith("./app.py:7:5: LAM201 [*] sensitive request data")
     assert lines[1].startswith("./app.py:8:10: LAM301 [*] ")     # [*]: `fix` fixes it
     assert lines[2:] == ["2 finding(s) in 1 of 2 file(s) checked",
-                         "1 fixable with `flake8-lambda-state fix`"]
+                         "2 fixable with `flake8-lambda-state fix`"]
     status, out, _ = run(capsys, "check", "clean.py")
     assert status == 0 and out == "0 finding(s) in 0 of 1 file(s) checked\n"
 
@@ -76,7 +76,9 @@ def test_json_schema_is_stable(project, capsys):
     first = doc["findings"][0]
     assert set(first) == {"path", "line", "column", "end_line", "end_column", "code", "message",
                           "handler", "call_path", "fixable", "fix"}
-    assert first["fixable"] is False and first["fix"] is None
+    assert first["fixable"] is True and first["fix"] == {
+        "title": "make _last local to lambda_handler() (drop the global and its placeholder)",
+        "safe": True}
     fixable = doc["findings"][1]
     assert fixable["fixable"] is True and fixable["fix"] == {
         "title": "create boto3.client(\"s3\") once at module scope as s3", "safe": True}

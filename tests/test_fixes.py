@@ -591,3 +591,55 @@ def test_a_rewrite_that_changes_an_untouched_line_or_does_not_compile_is_refused
         check_rewrite(old, "a = 1\nb = 20\nc = 30\n", "x.py", {2})
     with pytest.raises(Refused, match="would not compile"):
         check_rewrite(old, "a = 1\nb = (\nc = 3\n", "x.py", {2})
+
+
+# --- LAM101/LAM201: a global one function owns becomes its local ---------------
+def test_a_private_global_assigned_before_any_read_becomes_local():
+    assert fixed('''
+        import json
+
+        _last_card = None  # the credit-card bug
+        COUNT = 0
+
+
+        def handler(event, context):
+            """Charge."""
+            global _last_card, COUNT
+            _last_card = event["card"]
+            COUNT += 1
+            return json.dumps({"card": _last_card[-4:]})
+        ''', codes=["LAM101", "LAM201"]) == same('''
+        import json
+        COUNT = 0
+
+
+        def handler(event, context):
+            """Charge."""
+            global COUNT
+            _last_card = event["card"]
+            COUNT += 1
+            return json.dumps({"card": _last_card[-4:]})
+        ''')
+
+
+@pytest.mark.parametrize("source", [
+    # assigned only on one path: the old value is read on the other
+    "_user = None\n\n\ndef handler(event, context):\n    global _user\n    if event.get('x'):\n"
+    "        _user = event['user']\n    return _user\n",
+    # another function reads it
+    "_user = None\n\n\ndef handler(event, context):\n    global _user\n    _user = event['user']\n"
+    "    return other()\n\n\ndef other():\n    return _user\n",
+    # the module value is not a placeholder
+    "_user = object()\n\n\ndef handler(event, context):\n    global _user\n"
+    "    _user = event['user']\n    return _user\n",
+])
+def test_a_global_whose_old_value_can_be_seen_stays(source):
+    assert unchanged(source, codes=["LAM101", "LAM201"])
+
+
+def test_a_public_global_is_made_local_only_with_unsafe_fixes():
+    source = "LAST = None\n\n\ndef handler(event, context):\n    global LAST\n" \
+             "    LAST = event['user']\n    return LAST\n"
+    assert unchanged(source, codes=["LAM201"])
+    assert fixed(source, codes=["LAM201"], unsafe=True) == \
+        "\n\ndef handler(event, context):\n    LAST = event['user']\n    return LAST\n"

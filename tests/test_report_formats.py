@@ -68,7 +68,7 @@ def test_github_annotations_match_the_documented_syntax(project, capsys):
     assert status == 1 and err == ""
     lines = out.splitlines()
     assert lines[-2:] == ["2 finding(s) in 1 of 1 file(s) checked",
-                          "1 fixable with `flake8-lambda-state fix`"]
+                          "2 fixable with `flake8-lambda-state fix`"]
     matches = [ANNOTATION.fullmatch(line) for line in lines[:-2]]
     assert all(matches), lines
     first, second = matches
@@ -126,7 +126,7 @@ def test_gitlab_code_quality_report(project, capsys, monkeypatch):
     (project / "src" / "b.py").write_text(LEAKY)
     status, out, err = run(capsys, "check", "--format", "gitlab", "src")
     assert status == 1 and err == ("4 finding(s) in 2 of 2 file(s) checked\n"
-                                   "2 fixable with `flake8-lambda-state fix`\n")
+                                   "4 fixable with `flake8-lambda-state fix`\n")
     issues = json.loads(out)
     jsonschema.Draft7Validator(GITLAB_SCHEMA).validate(issues)
     assert [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"])

@@ -27,8 +27,16 @@ _RULES = [
         "LAM101", "handler-reachable code rebinds a module global",
         "the new value survives into the next warm invocation of the same container",
         "keep per-request values in locals; memoize one-time values under `if _x is None:`",
-        "COUNT = 0\n\ndef handler(event, context):\n    global COUNT\n    COUNT += 1\n",
-        "def handler(event, context):\n    count = 1\n    return {\"count\": count}\n",
+        "_started = None\n\ndef handler(event, context):\n    global _started\n"
+        "    _started = time.time()\n    return {\"started\": _started}\n",
+        "def handler(event, context):\n    started = time.time()\n    return {\"started\": started}\n",
+        fixable=True,
+        fixed="\ndef handler(event, context):\n    _started = time.time()\n"
+        "    return {\"started\": _started}\n",
+        fix_safety="safe for a private name, when no other code reads or writes the global, its "
+        "module value is None or a literal, and the function assigns it before any read (the "
+        "last invocation's value is never seen); unsafe for a public name, which another module "
+        "may import. `COUNT += 1` (read before written) is not fixed",
     ),
     RuleInfo(
         "LAM102", "handler-reachable code mutates a module-level object in place",
@@ -67,6 +75,9 @@ _RULES = [
         "LAST_CARD = None\n\ndef handler(event, context):\n    global LAST_CARD\n"
         "    LAST_CARD = event[\"card_number\"]\n",
         "def handler(event, context):\n    card = event[\"card_number\"]\n    return charge(card)\n",
+        fixable=True,
+        fixed="\ndef handler(event, context):\n    LAST_CARD = event[\"card_number\"]\n",
+        fix_safety="as LAM101: the global becomes a local where nothing else uses it",
     ),
     RuleInfo(
         "LAM202", "request data is written to the process environment",

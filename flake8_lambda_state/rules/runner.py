@@ -21,7 +21,9 @@ CHECKS = (
 # The rules that can fix what they report: code -> fix(finding, model),
 # returning a fixes.Fix or None when this finding cannot be fixed safely.
 FIXERS = {
+    "LAM101": state_leaks.fix,
     "LAM103": mutable_defaults.fix,
+    "LAM201": state_leaks.fix,
     "LAM205": logger_keys.fix,
     "LAM301": clients.fix,
     "LAM303": heavy_init.fix,
