@@ -14,7 +14,7 @@ from libcst.codemod import CodemodCommand, SkipFile
 class LambdaStateFix(CodemodCommand):
     """Applies the fixes of CODES to one module, as `fix` would."""
     DESCRIPTION: ClassVar[str] = "Apply every safe flake8-lambda-state autofix."
-    CODES: ClassVar[Tuple[str, ...]] = ("LAM103", "LAM205", "LAM301", "LAM303")
+    CODES: ClassVar[Tuple[str, ...]] = ("LAM101", "LAM103", "LAM201", "LAM205", "LAM301", "LAM303")
     UNSAFE: ClassVar[bool] = False
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
@@ -40,6 +40,12 @@ class HoistClients(LambdaStateFix):
     DESCRIPTION = ("LAM301: create clients with constant arguments once at module scope, open "
                    "connections in a functools.cache getter, memoize client factory wrappers.")
     CODES = ("LAM301",)
+
+
+class MakeGlobalsLocal(LambdaStateFix):
+    DESCRIPTION = ("LAM101/LAM201: a private global that one function assigns before any read "
+                   "becomes its local.")
+    CODES = ("LAM101", "LAM201")
 
 
 class NoneSentinel(LambdaStateFix):
@@ -69,4 +75,4 @@ class AllFixes(LambdaStateFix):
 
 
 __all__ = ["AllFixes", "CacheBundledReads", "ClearLoggerState", "HoistClients", "LambdaStateFix",
-           "NoneSentinel", "SessionForOneShotRequests"]
+           "MakeGlobalsLocal", "NoneSentinel", "SessionForOneShotRequests"]
