@@ -253,3 +253,13 @@ def test_jobs_fix_many_files_in_a_process_pool(project, capsys):
     status, _, err = run(capsys, "fix", "--jobs", "2", ".")
     assert (status, err) == (0, "10 fix(es) applied in 10 of 10 file(s) (LAM301: 10)\n")
     assert all((project / f"h{i}.py").read_text() == FIXED for i in range(9))
+
+
+def test_a_file_whose_project_index_failed_is_not_fixed(project, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("planted")
+    monkeypatch.setattr("flake8_lambda_state.project.ProjectIndex.context", broken)
+    status, _, err = run(capsys, "fix", ".")
+    assert status == 2 and (project / "app.py").read_text() == LEAKY
+    assert "./app.py: skipped: not fixed: the project index failed, so the analysis is " \
+           "incomplete" in err

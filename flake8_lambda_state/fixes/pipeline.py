@@ -67,6 +67,10 @@ def fix_source(source: str, path: str, settings, codes, unsafe: bool = False,
     if result.skipped:
         out.skipped = result.skipped
         return out
+    from ..project import index_failed
+    if index_failed(path):
+        out.skipped = "not fixed: the project index failed, so the analysis is incomplete"
+        return out
     text, refused_titles = source, set()
     for _round in range(MAX_ROUNDS):
         if result.model is None:

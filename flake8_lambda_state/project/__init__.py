@@ -150,10 +150,17 @@ def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Op
         return None
 
 
+def index_failed(filename: str) -> bool:
+    """The project index of this file failed in this process: its analysis
+    was done without the rest of the project (fix leaves such files alone)."""
+    root = _root_of(os.path.abspath(filename)) if filename else None
+    return (root or filename) in _FAILED
+
+
 def forget_indexes():
     """A new run may see edited files."""
     _INDEXES.clear()
 
 
 __all__ = ["FileContext", "ProjectIndex", "build_index", "context_for", "find_project_root",
-           "forget_indexes", "project_for", "set_fallback_roots"]
+           "forget_indexes", "index_failed", "project_for", "set_fallback_roots"]
