@@ -643,3 +643,19 @@ def test_a_public_global_is_made_local_only_with_unsafe_fixes():
     assert unchanged(source, codes=["LAM201"])
     assert fixed(source, codes=["LAM201"], unsafe=True) == \
         "\n\ndef handler(event, context):\n    LAST = event['user']\n    return LAST\n"
+
+
+def test_a_failing_fixer_costs_the_fix_not_the_finding(monkeypatch):
+    from flake8_lambda_state.rules import runner
+
+    def broken(finding, model):
+        raise RuntimeError("planted")
+    monkeypatch.setitem(runner.FIXERS, "LAM301", broken)
+    model, found = _model_with_findings('''
+        import boto3
+
+
+        def handler(event, context):
+            return boto3.client("s3")
+        ''')
+    assert [(f.code, f.fix) for f in found] == [("LAM301", None)]

@@ -49,6 +49,17 @@ def run_rules(model, codes: Optional[Iterable[str]] = None, fixes: bool = False)
     ordered = sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
     if fixes:
         for finding in ordered:
-            fixer = FIXERS.get(finding.code)
-            finding.fix = fixer(finding, model) if fixer is not None else None
+            finding.fix = _fix_of(finding, model)
     return ordered
+
+
+def _fix_of(finding: Finding, model):
+    """The fix a rule offers for its finding. A fixer that fails (a bug of
+    ours) costs the fix, never the finding."""
+    fixer = FIXERS.get(finding.code)
+    if fixer is None:
+        return None
+    try:
+        return fixer(finding, model)
+    except Exception:  # noqa: BLE001 - contain our own bugs
+        return None
