@@ -258,6 +258,30 @@ def test_a_client_in_a_helper_two_calls_deep():
         ''')
 
 
+def test_a_local_that_is_deleted_keeps_its_binding():
+    assert fixed('''
+        import boto3
+
+
+        def handler(event, context):
+            s3 = boto3.client("s3")
+            out = s3.list_buckets()
+            del s3
+            return out
+        ''') == same('''
+        import boto3
+
+        s3_client = boto3.client("s3")
+
+
+        def handler(event, context):
+            s3 = s3_client
+            out = s3.list_buckets()
+            del s3
+            return out
+        ''')
+
+
 def test_request_data_arguments_and_locals_are_not_hoisted():
     assert unchanged('''
         import boto3
@@ -659,3 +683,14 @@ def test_a_failing_fixer_costs_the_fix_not_the_finding(monkeypatch):
             return boto3.client("s3")
         ''')
     assert [(f.code, f.fix) for f in found] == [("LAM301", None)]
+
+
+def test_a_rewrite_that_leaves_a_name_unbound_is_refused():
+    from flake8_lambda_state.fixes.applier import Refused, check_names
+    old = "import boto3\n\n\ndef handler(event, context):\n    s3 = boto3.client('s3')\n" \
+          "    out = s3.list_buckets()\n    del s3\n    return out\n"
+    new = "import boto3\n\ns3 = boto3.client('s3')\n\n\ndef handler(event, context):\n" \
+          "    out = s3.list_buckets()\n    del s3\n    return out\n"
+    with pytest.raises(Refused, match="leave 's3' unbound where it is used"):
+        check_names(old, new, "app.py")
+    check_names(old, old, "app.py")

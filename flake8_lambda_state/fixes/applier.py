@@ -2,6 +2,7 @@
 overlap), render the new text, and check it (it compiles, and every line no
 edit touched is byte-identical, so comments, formatting and newline style
 outside the edits are kept)."""
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Set, Tuple
 
@@ -185,3 +186,28 @@ def check_rewrite(old: str, new: str, filename: str, allowed: Set[int]):
     for number, line in enumerate(old.splitlines(keepends=True), start=1):
         if number not in allowed and not any(line == candidate for candidate in remaining):
             raise Refused(f"the fix would change line {number}, which no edit touches")
+
+
+_UNBOUND = ("UndefinedName", "UndefinedLocal")
+
+
+def _unbound_names(text: str, filename: str) -> Counter:
+    import ast
+
+    from pyflakes.checker import Checker
+    try:
+        messages = Checker(ast.parse(text, filename), filename).messages
+    except (SyntaxError, ValueError, RecursionError):
+        return Counter()
+    return Counter((type(m).__name__, m.message_args[0]) for m in messages
+                   if type(m).__name__ in _UNBOUND)
+
+
+def check_names(old: str, new: str, filename: str):
+    """Raise Refused when the rewrite leaves a name unbound where it was not
+    (pyflakes' undefined-name and used-before-assignment checks): a safety
+    net under the fixes' own scope reasoning."""
+    added = _unbound_names(new, filename) - _unbound_names(old, filename)
+    if added:
+        kind, name = sorted(added)[0]
+        raise Refused(f"the fix would leave {name!r} unbound where it is used (pyflakes {kind})")

@@ -40,8 +40,10 @@ def _movable_local(model, unit, call) -> Optional[cst.SimpleStatementLine]:
     scope = model.symbols.scopes.get(store.target)
     if scope is None or isinstance(scope, GlobalScope) or name in unit.facts.global_names:
         return None
-    if len(list(scope.assignments[name])) != 1:
-        return None
+    if len(list(scope.assignments[name])) != 1 or any(
+            other is not store and isinstance(other.target, cst.Name) and other.target.value == name
+            for other in unit.facts.stores):
+        return None     # bound or deleted elsewhere too (`del name` makes it local again)
     return stmt
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
 from ..engine import lint_source
-from .applier import Refused, check_rewrite, compose, render, touched_lines
+from .applier import Refused, check_names, check_rewrite, compose, render, touched_lines
 
 MAX_ROUNDS = 4
 
@@ -46,6 +46,7 @@ def _attempt(text, path, settings, result, fixes):
     if new == text:
         raise Refused("the fix changes nothing")
     check_rewrite(text, new, path, touched_lines(model, fixes))
+    check_names(text, new, path)
     after = _lint(new, path, settings)
     if after.skipped:
         raise Refused(f"the fixed file cannot be analysed ({after.skipped})")
