@@ -12,13 +12,18 @@ class FileResult:
     path: str
     findings: list = field(default_factory=list)
     skipped: Optional[str] = None     # why the file was not analysed
+    model: object = None              # the analysis, kept when asked for
 
 
 def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = None,
-                codes=None) -> FileResult:
+                codes=None, fixes: bool = False, keep_model: bool = False) -> FileResult:
     """Findings for one module. Files that cannot hold a handler cost one
     `ast` walk; files the analysis cannot handle come back `skipped` with the
-    reason, never as an exception (except for bugs, which callers contain)."""
+    reason, never as an exception (except for bugs, which callers contain).
+
+    With `fixes`, each finding carries the fix its rule offers (from the
+    result cache: its title and safety only). With `keep_model`, the file is
+    analysed afresh and `result.model` holds the analysis the fixes edit."""
     result = FileResult(filename)
     if tree is None:
         if not source.strip():
@@ -34,15 +39,15 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     project = contained(filename, lambda: project_of(filename, settings, tree)) \
         if needs_project(filename, candidate) else None
     cache = ResultCache(project, settings, filename, source, codes) if project else None
-    found = cache.by_quick_key() if cache else None
+    found = cache.by_quick_key(fixes) if cache and not keep_model else None
     if found is None:
         context = context_for(filename, settings, tree, candidate)
         if not candidate and not (context and context.entries):
             found = []
             if cache:
-                cache.save(found)
-        elif cache:
-            found = contained(filename, lambda: cache.by_precise_key(context))
+                cache.save(found, True)
+        elif cache and not keep_model:
+            found = contained(filename, lambda: cache.by_precise_key(context, fixes))
     if found is not None:
         result.findings = found
         return result
@@ -50,13 +55,15 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     from .rules import run_rules
     try:
         model = build_model(source, filename, settings, context)
-        result.findings = run_rules(model, codes)
+        result.findings = run_rules(model, codes, fixes or keep_model)
+        if keep_model:
+            result.model = model
     except SkippedFile as exc:
         result.skipped = str(exc)
     except RecursionError:
         result.skipped = "expressions nested too deeply to analyse"
     if cache and result.skipped is None:
-        cache.save(result.findings)
+        cache.save(result.findings, fixes or keep_model)
     return result
 
 

@@ -162,3 +162,30 @@ def test_the_result_of_a_deleted_file_is_deleted(tmp_path, cached):
     (root / "helpers.py").unlink()
     again(root, cached)
     assert not os.path.exists(stored)
+
+
+def test_check_reports_fixes_after_a_flake8_run_filled_the_cache(tmp_path, cached):
+    from flake8_lambda_state.engine import lint_source
+    root = make(tmp_path / "p", APP)
+    helpers = str(root / "helpers.py")
+    source = (root / "helpers.py").read_text()
+    plain = lint_source(source, helpers, cached).findings          # as the flake8 plugin asks
+    assert [(f.code, f.fix) for f in plain] == [("LAM301", None)]
+    forget_indexes()
+    fresh = lint_source(source, helpers, cached, fixes=True).findings   # as check asks
+    assert fresh[0].fix.safe and fresh[0].fix.title
+    forget_indexes()
+    stored = lint_source(source, helpers, cached, fixes=True).findings
+    assert stored[0].fix is not None and type(stored[0].fix).__name__ == "StoredFix"
+    assert (stored[0].fix.title, stored[0].fix.safe) == (fresh[0].fix.title, True)
+
+
+def test_fix_analyses_afresh_whatever_the_cache_holds(tmp_path, cached):
+    from flake8_lambda_state.engine import lint_source
+    root = make(tmp_path / "p", APP)
+    helpers = str(root / "helpers.py")
+    source = (root / "helpers.py").read_text()
+    lint_source(source, helpers, cached, fixes=True)
+    forget_indexes()
+    result = lint_source(source, helpers, cached, fixes=True, keep_model=True)
+    assert result.model is not None and result.findings[0].fix.edits

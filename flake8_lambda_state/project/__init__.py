@@ -209,11 +209,18 @@ def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Op
     return contained(filename, context)
 
 
+def index_failed(filename: str) -> bool:
+    """The project index of this file failed in this process: its analysis
+    was done without the rest of the project (fix leaves such files alone)."""
+    root = _root_of(os.path.abspath(filename)) if filename else None
+    return (root or filename) in _FAILED
+
+
 def forget_indexes():
     """A new run may see edited files."""
     _PROJECTS.clear()
 
 
 __all__ = ["FileContext", "Project", "ProjectIndex", "build_index", "contained", "context_for",
-           "find_project_root", "forget_indexes", "load_project", "needs_project", "project_for",
-           "project_of", "set_fallback_roots"]
+           "find_project_root", "forget_indexes", "index_failed", "load_project", "needs_project",
+           "project_for", "project_of", "set_fallback_roots"]

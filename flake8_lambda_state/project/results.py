@@ -24,7 +24,15 @@ from typing import List, Optional
 
 from .cache import cache_folder, write_atomically
 
-FORMAT = 1
+FORMAT = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredFix:
+    """What `check` reports of a cached finding's fix (no edits: `fix` itself
+    always analyses the file afresh)."""
+    title: str
+    safe: bool
 
 
 @dataclasses.dataclass
@@ -38,6 +46,7 @@ class StoredFinding:
     end_col: int
     handler: str = ""
     call_path: str = ""
+    fix: Optional[StoredFix] = None
 
     @property
     def text(self) -> str:
@@ -133,35 +142,44 @@ class ResultCache:
         except (OSError, ValueError):
             self.stored = {}
 
-    def by_quick_key(self) -> Optional[List[StoredFinding]]:
-        return self._get("quick", self.quick)
+    def by_quick_key(self, with_fixes: bool) -> Optional[List[StoredFinding]]:
+        """With `with_fixes`, only a result stored with its fixes' titles."""
+        return self._get("quick", self.quick, with_fixes)
 
-    def by_precise_key(self, context) -> Optional[List[StoredFinding]]:
+    def by_precise_key(self, context, with_fixes: bool) -> Optional[List[StoredFinding]]:
         if self.file and context is not None:
             self.precise = precise_key(*self.args, context)
-            found = self._get("precise", self.precise)
+            found = self._get("precise", self.precise, with_fixes)
             if found is not None and self.quick:
-                self.save(found)            # the next run answers by the quick key
+                self.save(found, self.stored.get("fixes"))  # the next run answers by the quick key
             return found
         return None
 
-    def _get(self, kind: str, key: Optional[str]) -> Optional[List[StoredFinding]]:
-        if not key or not isinstance(self.stored, dict) or self.stored.get(kind) != key:
+    def _get(self, kind: str, key: Optional[str], with_fixes: bool) -> Optional[List[StoredFinding]]:
+        stored = self.stored
+        if not key or not isinstance(stored, dict) or stored.get(kind) != key \
+                or (with_fixes and not stored.get("fixes")):
             return None
         try:
-            return [StoredFinding(**row) for row in self.stored.get("findings", [])]
-        except TypeError:
+            return [StoredFinding(**dict(row, fix=StoredFix(**row["fix"]) if row.get("fix") else None))
+                    for row in stored.get("findings", [])]
+        except (TypeError, KeyError):
             return None
 
-    def save(self, findings) -> None:
-        """Keep `findings` under the keys known so far; a folder that cannot
-        be written is no error."""
+    def save(self, findings, with_fixes: bool) -> None:
+        """Keep `findings` (and, `with_fixes`, their fixes' titles) under the
+        keys known so far; a folder that cannot be written is no error."""
         if not self.file or not (self.quick or self.precise):
             return
-        rows = [{"code": f.code, "message": f.message, "line": f.line, "col": f.col,
-                 "end_line": f.end_line, "end_col": f.end_col, "handler": f.handler,
-                 "call_path": f.call_path} for f in findings]
-        self.stored = {"quick": self.quick, "precise": self.precise, "findings": rows}
+        rows = []
+        for f in findings:
+            fix = getattr(f, "fix", None) if with_fixes else None
+            rows.append({"code": f.code, "message": f.message, "line": f.line, "col": f.col,
+                         "end_line": f.end_line, "end_col": f.end_col, "handler": f.handler,
+                         "call_path": f.call_path,
+                         "fix": {"title": fix.title, "safe": fix.safe} if fix else None})
+        self.stored = {"quick": self.quick, "precise": self.precise, "fixes": bool(with_fixes),
+                       "findings": rows}
         write_atomically(self.folder, self.file, json.dumps(self.stored, separators=(",", ":")))
 
 
