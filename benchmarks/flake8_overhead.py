@@ -9,6 +9,10 @@ A second line times the plugin's own stages in-process on the files that
 pass its prefilter. With --callgrind, each run is counted in instructions by
 valgrind instead: slow, but the same count every time on a noisy machine.
 
+By default the plugin's cache is off, so every run analyses every file. With
+--warm, a cache folder is filled by one untimed run first: what a re-run on
+unchanged files costs (pre-commit, editors, CI with the folder restored).
+
 Without the plugin means: flake8 started with its plugin finder patched to
 skip this distribution (the only way to hide an installed plugin)."""
 import argparse
@@ -48,7 +52,7 @@ def python_files(root, limit):
     return files[:limit] if limit else files
 
 
-def run_flake8(files, with_plugin, callgrind=False):
+def run_flake8(files, with_plugin, callgrind=False, env=None):
     python = os.path.realpath(sys.executable)   # not a pyenv shim: valgrind must see python
     cmd = [python, "-m", "flake8"] if with_plugin else [python, "-c", HIDE_PLUGIN]
     if callgrind:
@@ -56,12 +60,12 @@ def run_flake8(files, with_plugin, callgrind=False):
             out = os.path.join(tmp, "callgrind.out")
             proc = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
                                   + cmd + FLAKE8_ARGS + files, capture_output=True, text=True,
-                                  check=True)
+                                  check=True, env=env)
         match = re.search(r"Collected : (\d+)", proc.stderr)
         return int(match.group(1))
     cmd += FLAKE8_ARGS + files
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # CPU seconds of the flake8 process: far steadier than wall time on a shared machine
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -107,6 +111,8 @@ def main():
     parser.add_argument("--exclude", action="append", default=[], help="skip files ending so")
     parser.add_argument("--callgrind", action="store_true",
                         help="count instructions with valgrind instead of timing (use --limit)")
+    parser.add_argument("--warm", action="store_true",
+                        help="measure re-runs with the plugin's cache filled by a first run")
     args = parser.parse_args()
     files = [f for f in python_files(args.path, args.limit)
              if not any(f.endswith(e) for e in args.exclude)]
@@ -115,16 +121,25 @@ def main():
         with open(path, "rb") as fh:
             lines += sum(1 for _ in fh)
     print(f"corpus: {args.path}: {len(files)} files, {lines} lines")
+    cache = tempfile.TemporaryDirectory()
+    env = dict(os.environ, FLAKE8_LAMBDA_STATE_CACHE_DIR=cache.name if args.warm else "off")
+    # Both flake8s import compiled modules, as after `pip install` (an editable
+    # install under PYTHONDONTWRITEBYTECODE would compile this package each run).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    run_flake8(files, with_plugin=False, env=env)
+    run_flake8(files, with_plugin=True, env=env)
+    if args.warm:
+        print("cache filled by a first run: re-runs on unchanged files")
     if args.callgrind:
-        without = run_flake8(files, with_plugin=False, callgrind=True)
-        with_ = run_flake8(files, with_plugin=True, callgrind=True)
+        without = run_flake8(files, with_plugin=False, callgrind=True, env=env)
+        with_ = run_flake8(files, with_plugin=True, callgrind=True, env=env)
         print(f"instructions without LAM: {without:,}\ninstructions with LAM:    {with_:,}\n"
               f"ratio with/without: {with_ / without:.4f}")
         return
     with_times, without_times = [], []
     for _ in range(args.repeat):
-        without_times.append(run_flake8(files, with_plugin=False))
-        with_times.append(run_flake8(files, with_plugin=True))
+        without_times.append(run_flake8(files, with_plugin=False, env=env))
+        with_times.append(run_flake8(files, with_plugin=True, env=env))
     base, plug = statistics.median(without_times), statistics.median(with_times)
     print(f"flake8 without LAM: median CPU {base:.2f}s  {sorted(round(t, 2) for t in without_times)}")
     print(f"flake8 with LAM:    median CPU {plug:.2f}s  {sorted(round(t, 2) for t in with_times)}")

@@ -19,10 +19,11 @@ from .baseline import key_of, read_baseline, write_baseline
 from .config import load_config
 from .discovery import discover
 from .engine import lint_source, read_source, undecodable_reason
+from .fixes.summary import fix_summary
 from .project import forget_indexes, set_fallback_roots
 from .project.root import clear_root_cache
 from .report import FORMATS, MACHINE_FORMATS, Record, Style, Summary
-from .report.formats import help_uri, shown, statistics_lines, summary_line
+from .report.formats import fixable_lines, help_uri, shown, statistics_lines, summary_line
 from .rules.catalog import DEFAULT_OFF, RULES, terminal_rule
 from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsError,
                        build_settings, parse_per_file_ignores, per_file_ignored,
@@ -72,9 +73,16 @@ def _add_analysis_options(parser):
                        help="SAM/CloudFormation/Serverless templates declaring handlers "
                             "(default: found by walking up from each file)")
     group.add_argument("--lambda-cache-dir", metavar="DIR",
-                       help="folder of the project index cache; 'off' turns it off "
+                       help="folder of the cache (project summaries, per-file results); 'off' turns it off "
                             "(default: .lambda-state-cache in the project root, or "
                             "$FLAKE8_LAMBDA_STATE_CACHE_DIR)")
+    group.add_argument("--lambda-snapstart", metavar="MODULE:FUNCTION,...|all",
+                       help="functions that run with SnapStart, for LAM501/LAM502 (default: "
+                            "those templates, CDK snap_start= or a snapshot_restore_py import "
+                            "declare)")
+    group.add_argument("--lambda-managed-instances", metavar="MODULE:FUNCTION,...|all",
+                       help="functions that run on Lambda Managed Instances, for LAM503 "
+                            "(default: those a template gives a capacity provider)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,6 +171,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(check)
     check.set_defaults(func=run_check)
 
+    fix = commands.add_parser(
+        "fix", help="apply the safe autofixes (--diff shows them and writes nothing)",
+        description="Apply the fixes of the findings that can be fixed safely. A file is "
+                    "rewritten only when the result compiles, every line no fix touched is "
+                    "unchanged, no finding is added, and fixing it again changes nothing; "
+                    "it is replaced atomically.",
+        epilog="Exit status: 0 done (or, with --diff, nothing to change), 1 with --diff when "
+               "a file would change, 2 usage or configuration error or every file skipped.")
+    fix.add_argument("paths", nargs="*", metavar="PATH", help="files and folders (default: .)")
+    fix.add_argument("--diff", action="store_true",
+                     help="print a unified diff of the fixes and write nothing (default: off)")
+    fix.add_argument("--unsafe-fixes", action="store_true",
+                     help="also apply fixes that can change behaviour, such as LAM304's "
+                          "shared session (default: off)")
+    fix.add_argument("--select", metavar="CODES",
+                     help="fix only these codes or prefixes (default: every code on by default)")
+    fix.add_argument("--extend-select", metavar="CODES",
+                     help="add codes to the selection, e.g. LAM304 (default: none)")
+    fix.add_argument("--ignore", metavar="CODES", help="do not fix these codes (default: none)")
+    fix.add_argument("--extend-ignore", metavar="CODES", help="leave out these too (default: none)")
+    fix.add_argument("--exclude", metavar="GLOBS", help="file or folder globs to skip (default: none)")
+    fix.add_argument("--extend-exclude", metavar="GLOBS", help="more globs to skip (default: none)")
+    fix.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                     help=f"parallel processes (default: the number of cores, {os.cpu_count() or 1} "
+                          f"here)")
+    fix.add_argument("--quiet", "-q", action="store_true",
+                     help="print only what was refused and errors (default: off)")
+    _add_analysis_options(fix)
+    fix.set_defaults(func=run_fix)
+
     handlers = commands.add_parser(
         "handlers", help="list the handlers found, how each was found and the files it reaches")
     handlers.add_argument("paths", nargs="*", default=["."], metavar="PATH")
@@ -221,7 +259,7 @@ def decode_stdin(data: bytes) -> str:
 
 
 def _check_one(job):
-    path, source, settings, codes, honour_noqa = job
+    path, source, settings, codes, honour_noqa, changes = job
     if source is None:
         try:
             source = read_source(path)
@@ -233,7 +271,7 @@ def _check_one(job):
     if honour_noqa and any(NOQA_FILE.match(line) for line in lines):
         return path, [], None   # `# flake8: noqa` skips the file, as in flake8
     try:
-        result = lint_source(source, path, settings, codes=codes)
+        result = lint_source(source, path, settings, codes=codes, fixes=True, keep_model=changes)
     except Exception as exc:  # contain our own bugs: one file, not the whole run
         return path, [], f"internal error ({type(exc).__name__}: {exc}); please report it"
     records = []
@@ -242,9 +280,12 @@ def _check_one(job):
             continue
         key = key_of(path, f, lines)
         source_line = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
+        fix = f.fix
         records.append((Record(path, f.line, f.col + 1, f.end_line, f.end_col + 1, f.code,
-                               f.message, f.handler, f.call_path, RULES[f.code].fixable,
-                               fingerprint=key[3], source=source_line), key))
+                               f.message, f.handler, f.call_path, fix is not None and fix.safe,
+                               fingerprint=key[3], source=source_line,
+                               fix=None if fix is None else fix_summary(result.model, fix, changes)),
+                        key))
     return path, records, result.skipped
 
 
@@ -311,7 +352,8 @@ def _settings(args, config):
     return build_settings(
         _pick(args, config, "lambda-handler-names"), _pick(args, config, "lambda-handlers"),
         _pick(args, config, "lambda-sensitive-names"), _pick(args, config, "lambda-client-factories"),
-        _pick(args, config, "lambda-templates"), _pick(args, config, "lambda-cache-dir"))
+        _pick(args, config, "lambda-templates"), _pick(args, config, "lambda-cache-dir"),
+        _pick(args, config, "lambda-snapstart"), _pick(args, config, "lambda-managed-instances"))
 
 
 def _indexes(paths, settings):
@@ -326,24 +368,35 @@ def _indexes(paths, settings):
     return list(seen.values())
 
 
-def run_check(args) -> int:
+def _begin(args):
+    """What check and fix start from: fresh caches, the configuration, the
+    settings, the selected codes and the number of processes."""
     clear_caches()
     clear_root_cache()
     forget_indexes()
     config = load_config(".")
     settings = _settings(args, config)
     codes = selected_codes(args, config)
-    fmt = _pick(args, config, "format", "text")
-    if fmt not in FORMATS:
-        raise SettingsError(f"format: expected one of {', '.join(sorted(FORMATS))}, got {fmt!r}")
     jobs = _pick(args, config, "jobs")
     jobs = os.cpu_count() or 1 if jobs is None else jobs
     if jobs < 1:
         raise SettingsError(f"jobs: must be 1 or more, got {jobs}")
+    return config, settings, codes, jobs
+
+
+def _excludes(args, config) -> List[str]:
+    return list(split_list(_pick(args, config, "exclude"))) + list(
+        split_list(_pick(args, config, "extend-exclude")))
+
+
+def run_check(args) -> int:
+    config, settings, codes, jobs = _begin(args)
+    fmt = _pick(args, config, "format", "text")
+    if fmt not in FORMATS:
+        raise SettingsError(f"format: expected one of {', '.join(sorted(FORMATS))}, got {fmt!r}")
     per_file_ignores = (parse_per_file_ignores(args.per_file_ignores, "--per-file-ignores")
                         if args.per_file_ignores else config.get("per-file-ignores", ()))
-    exclude = list(split_list(_pick(args, config, "exclude"))) + list(
-        split_list(_pick(args, config, "extend-exclude")))
+    exclude = _excludes(args, config)
     paths = args.paths or ["."]
     if paths.count("-") > 1:
         raise SettingsError("standard input (-) can be read once only")
@@ -379,8 +432,8 @@ def run_check(args) -> int:
             source = decode_stdin(sys.stdin.buffer.read())
         except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
             raise SettingsError(f"standard input is not UTF-8 text: {exc}") from None
-        work.append((stdin_name, source, settings, codes, honour_noqa))
-    work += [(path, None, settings, codes, honour_noqa) for path in found.files]
+        work.append((stdin_name, source, settings, codes, honour_noqa, fmt == "sarif"))
+    work += [(path, None, settings, codes, honour_noqa, fmt == "sarif") for path in found.files]
     set_fallback_roots(p for p in paths if p != "-")
     _indexes(found.files, settings)
     if args.verbose:
@@ -437,6 +490,7 @@ def run_check(args) -> int:
     tail = statistics_lines(records) if args.statistics else []
     if not args.quiet:
         tail.append(summary_line(summary))
+        tail += fixable_lines(records)
     if args.count:
         tail.append(str(len(records)))
     if fmt in MACHINE_FORMATS:     # their output is one document: the rest goes to stderr
@@ -455,6 +509,48 @@ def run_check(args) -> int:
     if all_skipped:
         return EXIT_ERROR
     return EXIT_FINDINGS if records and not args.exit_zero else EXIT_CLEAN
+
+
+class Wanted:
+    """Which findings the user wants fixed: not under `# noqa`, not left out
+    by per-file-ignores. A class, so that worker processes can receive it."""
+
+    def __init__(self, per_file_ignores):
+        self.per_file_ignores = per_file_ignores
+
+    def __call__(self, finding, path: str, text: str) -> bool:
+        if self.per_file_ignores and per_file_ignored(self.per_file_ignores, path, finding.code):
+            return False
+        return not _suppressed(finding, path, text.splitlines())
+
+
+def run_fix(args) -> int:
+    from .fixes.command import fix_file, summary_lines
+    config, settings, codes, jobs = _begin(args)
+    paths = args.paths or ["."]
+    for path in paths:
+        if not os.path.lexists(path):
+            raise SettingsError(f"no such file or folder: {path}")
+    found = discover(paths, _excludes(args, config))
+    set_fallback_roots(paths)
+    _indexes(found.files, settings)
+    wanted = Wanted(config.get("per-file-ignores", ()))
+    work = [(path, settings, codes, args.unsafe_fixes, args.diff, wanted) for path in found.files]
+    if jobs > 1 and len(work) >= PARALLEL_FROM:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+            outcomes = list(pool.map(fix_file, work, chunksize=max(1, len(work) // (jobs * 8))))
+    else:
+        outcomes = [fix_file(job) for job in work]
+    for outcome in outcomes:
+        if outcome.diff:
+            sys.stdout.write(outcome.diff)
+    lines = summary_lines(outcomes, len(work), args.diff, args.unsafe_fixes)
+    if args.quiet:
+        lines = [line for line in lines if " not applied: " in line or ": skipped: " in line]
+    _say(*lines)
+    if work and all(o.skipped for o in outcomes):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if args.diff and any(o.changed for o in outcomes) else EXIT_CLEAN
 
 
 def _consume(baseline, key) -> bool:

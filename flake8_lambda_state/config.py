@@ -11,6 +11,7 @@ from .settings import SettingsError
 KEYS = {
     "lambda-handler-names": "list", "lambda-handlers": "list", "lambda-sensitive-names": "str",
     "lambda-client-factories": "list", "lambda-templates": "list", "lambda-cache-dir": "str",
+    "lambda-snapstart": "list", "lambda-managed-instances": "list",
     "select": "list",
     "extend-select": "list", "ignore": "list", "extend-ignore": "list", "exclude": "list",
     "extend-exclude": "list", "format": "str", "jobs": "int",

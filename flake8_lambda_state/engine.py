@@ -13,13 +13,18 @@ class FileResult:
     path: str
     findings: list = field(default_factory=list)
     skipped: Optional[str] = None     # why the file was not analysed
+    model: object = None              # the analysis, kept when asked for
 
 
 def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = None,
-                codes=None) -> FileResult:
+                codes=None, fixes: bool = False, keep_model: bool = False) -> FileResult:
     """Findings for one module. Files that cannot hold a handler cost one
     `ast` walk; files the analysis cannot handle come back `skipped` with the
     reason, never as an exception (except for bugs, which callers contain).
+
+    With `fixes`, each finding carries the fix its rule offers (from the
+    result cache: its title and safety only). With `keep_model`, the file is
+    analysed afresh and `result.model` holds the analysis the fixes edit.
     The analysis runs on a deep stack: whatever CPython parses is analysed."""
     result = FileResult(filename)
     if tree is None:
@@ -31,28 +36,48 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
             result.skipped = parse_failure(source, exc)
             return result
     try:
-        return call_with_deep_stack(_analyse, source, tree, result, settings, codes)
+        return call_with_deep_stack(_analyse, source, tree, result, settings, codes, fixes,
+                                    keep_model)
     except RecursionError:
-        result.findings = []
+        result.findings, result.model = [], None
         result.skipped = "expressions nested too deeply to analyse"
     return result
 
 
-def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes) -> FileResult:
-    """The prefilter, the project's word on the file, then the analysis."""
-    from .project import context_for
+def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fixes: bool,
+             keep_model: bool) -> FileResult:
+    """The prefilter, the project's word on the file (or the result cache),
+    then the analysis."""
+    from .project import contained, context_for, needs_project, project_of
+    from .project.results import ResultCache
     filename = result.path
     candidate = may_hold_handler(tree, filename, settings)
-    context = context_for(filename, settings, tree, candidate)
-    if not candidate and not (context and context.entries):
+    project = contained(filename, lambda: project_of(filename, settings, tree)) \
+        if needs_project(filename, candidate) else None
+    cache = ResultCache(project, settings, filename, source, codes) if project else None
+    found = cache.by_quick_key(fixes) if cache and not keep_model else None
+    if found is None:
+        context = context_for(filename, settings, tree, candidate)
+        if not candidate and not (context and context.entries):
+            found = []
+            if cache:
+                cache.save(found, True)
+        elif cache and not keep_model:
+            found = contained(filename, lambda: cache.by_precise_key(context, fixes))
+    if found is not None:
+        result.findings = found
         return result
     from .analysis import SkippedFile, build_model  # libcst loads only when needed
     from .rules import run_rules
     try:
         model = build_model(source, filename, settings, context)
-        result.findings = run_rules(model, codes)
+        result.findings = run_rules(model, codes, fixes or keep_model)
+        if keep_model:
+            result.model = model
     except SkippedFile as exc:
         result.skipped = str(exc)
+    if cache and result.skipped is None:
+        cache.save(result.findings, fixes or keep_model)
     return result
 
 

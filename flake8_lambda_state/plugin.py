@@ -38,9 +38,10 @@ LOG.addHandler(_handler)
 
 
 @lru_cache(maxsize=8)
-def _settings(handler_names, handlers, sensitive_names, client_factories, templates, cache_dir):
+def _settings(handler_names, handlers, sensitive_names, client_factories, templates, cache_dir,
+              snapstart, managed_instances):
     return build_settings(handler_names, handlers, sensitive_names, client_factories, templates,
-                          cache_dir)
+                          cache_dir, snapstart, managed_instances)
 
 
 def settings_from_options(options):
@@ -52,11 +53,13 @@ def settings_from_options(options):
     return _settings(joined("lambda_handler_names"), joined("lambda_handlers"),
                      getattr(options, "lambda_sensitive_names", None),
                      joined("lambda_client_factories"), joined("lambda_templates"),
-                     getattr(options, "lambda_cache_dir", None))
+                     getattr(options, "lambda_cache_dir", None), joined("lambda_snapstart"),
+                     joined("lambda_managed_instances"))
 
 
 PYPROJECT_OPTIONS = ("lambda-handler-names", "lambda-handlers", "lambda-sensitive-names",
-                     "lambda-client-factories", "lambda-templates", "lambda-cache-dir")
+                     "lambda-client-factories", "lambda-templates", "lambda-cache-dir",
+                     "lambda-snapstart", "lambda-managed-instances")
 
 
 def _fill_from_pyproject(options):
@@ -114,8 +117,18 @@ class Plugin:
                  "found by walking up from each file to the repository root).")
         manager.add_option(
             "--lambda-cache-dir", parse_from_config=True, default=None,
-            help="Folder for the project index cache (default: .lambda-state-cache in the project "
-                 "root, or $FLAKE8_LAMBDA_STATE_CACHE_DIR); 'off' turns the cache off.")
+            help="Folder for the cache of project summaries and per-file results (default: "
+                 ".lambda-state-cache in the project root, or $FLAKE8_LAMBDA_STATE_CACHE_DIR); "
+                 "'off' turns the cache off.")
+        manager.add_option(
+            "--lambda-snapstart", parse_from_config=True, comma_separated_list=True, default=None,
+            help="Functions that run with SnapStart (LAM501, LAM502), as module:function, or all "
+                 "(templates, CDK snap_start= and snapshot_restore_py imports also say so).")
+        manager.add_option(
+            "--lambda-managed-instances", parse_from_config=True, comma_separated_list=True,
+            default=None,
+            help="Functions that run on Lambda Managed Instances (LAM503), as module:function, "
+                 "or all (templates with a capacity provider also say so).")
         manager.extend_default_ignore(list(DEFAULT_OFF))
 
     @classmethod

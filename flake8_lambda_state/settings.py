@@ -13,6 +13,10 @@ DEFAULT_SENSITIVE_NAMES = (
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
+ALL = ("", "all")           # `--lambda-snapstart=all`
+ALL_FUNCTIONS = "*"
+
+
 class SettingsError(ValueError):
     """A configuration value that cannot be used; the message names the option."""
 
@@ -25,6 +29,8 @@ class Settings:
     extra_client_factories: FrozenSet[str] = frozenset()
     templates: Tuple[str, ...] = ()          # --lambda-templates (others are found by walking up)
     cache_dir: str = ""                      # --lambda-cache-dir ("" = in the project, "off" = none)
+    snapstart: Tuple[Tuple[str, str], ...] = ()          # --lambda-snapstart (ALL = every function)
+    managed_instances: Tuple[Tuple[str, str], ...] = ()  # --lambda-managed-instances
     _sensitive_re: Optional[Pattern] = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
@@ -48,6 +54,20 @@ class Settings:
         names = {function for module, function in self.explicit_handlers
                  if module_matches(filename, module)}
         return frozenset(names | template_handlers(filename, self.templates))
+
+    def run_with(self, filename: str, feature: str) -> FrozenSet[str]:
+        """Functions of `filename` that Lambda runs with `feature` (templates.
+        SNAPSTART or MANAGED_INSTANCES) by option or template; ALL_FUNCTIONS
+        ('*') among them when the option says `all`."""
+        from .handler_names import module_matches
+        from .templates import SNAPSTART, template_features
+        option = self.snapstart if feature == SNAPSTART else self.managed_instances
+        names = {ALL_FUNCTIONS if (module, function) == ALL else function
+                 for module, function in option
+                 if (module, function) == ALL or module_matches(filename, module)}
+        names |= {function for function, features in
+                  template_features(filename, self.templates).items() if feature in features}
+        return frozenset(names)
 
     def is_sensitive_name(self, name: str) -> bool:
         """True when a whole word run of `name` matches the sensitive pattern.
@@ -78,22 +98,30 @@ def split_list(value) -> Tuple[str, ...]:
     return tuple(items)
 
 
-def parse_explicit_handlers(value) -> Tuple[Tuple[str, str], ...]:
+def parse_explicit_handlers(value, option: str = "--lambda-handlers",
+                            allow_all: bool = False) -> Tuple[Tuple[str, str], ...]:
+    """`module:function` entries (or `module.function`); with `allow_all`,
+    the word `all` stands for every function (ALL)."""
     pairs = []
     for item in split_list(value):
+        if allow_all and item.lower() == "all":
+            pairs.append(ALL)
+            continue
         module, sep, function = item.partition(":")
         if not sep:
             module, _, function = item.rpartition(".")
         if not module or not function:
             raise SettingsError(
-                f"--lambda-handlers: {item!r} is not of the form module:function"
+                f"{option}: {item!r} is not of the form module:function"
+                + (" (or all)" if allow_all else "")
             )
         pairs.append((module, function))
     return tuple(pairs)
 
 
 def build_settings(handler_names=None, handlers=None, sensitive_names=None,
-                   client_factories=None, templates=None, cache_dir=None) -> Settings:
+                   client_factories=None, templates=None, cache_dir=None, snapstart=None,
+                   managed_instances=None) -> Settings:
     return Settings(
         handler_names=split_list(handler_names) or DEFAULT_HANDLER_NAMES,
         explicit_handlers=parse_explicit_handlers(handlers),
@@ -101,6 +129,9 @@ def build_settings(handler_names=None, handlers=None, sensitive_names=None,
         extra_client_factories=frozenset(split_list(client_factories)),
         templates=split_list(templates),
         cache_dir=cache_dir or "",
+        snapstart=parse_explicit_handlers(snapstart, "--lambda-snapstart", allow_all=True),
+        managed_instances=parse_explicit_handlers(managed_instances, "--lambda-managed-instances",
+                                                  allow_all=True),
     )
 
 

@@ -1,17 +1,21 @@
 """Handlers declared in infrastructure templates: SAM/CloudFormation
 (`template.yaml`, `template.yml`, `template.json`) and the Serverless
 Framework (`serverless.yml`). A function named there is a handler whatever
-its name. Templates are found by walking up from each checked file to the
-repository root, or named with --lambda-templates."""
+its name, and the template says how Lambda runs it: with SnapStart, or on
+Managed Instances (SPEC "Snapshots and concurrent processes"). Templates are
+found by walking up from each checked file to the repository root, or named
+with --lambda-templates."""
 import json
 import os
 import sys
 from functools import lru_cache
-from typing import FrozenSet, Iterable, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json", "serverless.yml",
                   "serverless.yaml")
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+# How a template runs a function (LAM5xx apply only to functions run so).
+SNAPSTART, MANAGED_INSTANCES = "snapstart", "managed-instances"
 
 _warned = set()
 
@@ -59,7 +63,7 @@ def _python(runtime) -> bool:
     return not isinstance(runtime, str) or runtime.startswith("python")
 
 
-def _resolve(base: str, code_dir, handler) -> Optional[Tuple[str, str]]:
+def resolve_handler(base: str, code_dir, handler) -> Optional[Tuple[str, str]]:
     """('/abs/src/app.py', 'lambda_handler') for CodeUri 'src', Handler 'app.lambda_handler'."""
     if not isinstance(handler, str) or "." not in handler:
         return None
@@ -82,8 +86,31 @@ def _mapping(value, path: str, where: str) -> dict:
     return value
 
 
-def handlers_in(path: str) -> List[Tuple[str, str]]:
-    """(file, function) pairs a template declares; raises TemplateError."""
+def _sam_features(props: dict, globals_: dict) -> FrozenSet[str]:
+    """`SnapStart: {ApplyOn: PublishedVersions}` and `CapacityProviderConfig`
+    on the function, else under `Globals: Function:`."""
+    features = set()
+    snap = props.get("SnapStart", globals_.get("SnapStart"))
+    if isinstance(snap, dict) and snap.get("ApplyOn") == "PublishedVersions":
+        features.add(SNAPSTART)
+    if props.get("CapacityProviderConfig", globals_.get("CapacityProviderConfig")):
+        features.add(MANAGED_INSTANCES)
+    return frozenset(features)
+
+
+def _serverless_features(spec: dict) -> FrozenSet[str]:
+    """`snapStart: true` and `capacityProvider: <name>` on a function."""
+    features = set()
+    if spec.get("snapStart") is True:
+        features.add(SNAPSTART)
+    if spec.get("capacityProvider"):
+        features.add(MANAGED_INSTANCES)
+    return frozenset(features)
+
+
+def functions_in(path: str) -> List[Tuple[str, str, FrozenSet[str]]]:
+    """(file, function, features) for each Python function a template
+    declares, features being SNAPSTART / MANAGED_INSTANCES; raises TemplateError."""
     data = load_template(path)
     if not isinstance(data, dict):
         return []
@@ -94,9 +121,9 @@ def handlers_in(path: str) -> List[Tuple[str, str]]:
         functions = data.get("functions") or {}
         for spec in (functions.values() if isinstance(functions, dict) else ()):
             if isinstance(spec, dict) and _python(spec.get("runtime", provider.get("runtime"))):
-                found = _resolve(base, "", spec.get("handler"))
+                found = resolve_handler(base, "", spec.get("handler"))
                 if found:
-                    out.append(found)
+                    out.append(found + (_serverless_features(spec),))
         return out
     globals_ = _mapping(_mapping(data.get("Globals"), path, "Globals").get("Function"), path,
                         "Globals.Function")
@@ -110,12 +137,17 @@ def handlers_in(path: str) -> List[Tuple[str, str]]:
         if not _python(props.get("Runtime", globals_.get("Runtime"))):
             continue
         handler = props.get("Handler", globals_.get("Handler"))
-        code = props.get("CodeUri", globals_.get("CodeUri")) if resource["Type"].startswith(
-            "AWS::Serverless") else props.get("Code")
-        found = _resolve(base, code, handler)
+        serverless = resource["Type"].startswith("AWS::Serverless")
+        code = props.get("CodeUri", globals_.get("CodeUri")) if serverless else props.get("Code")
+        found = resolve_handler(base, code, handler)
         if found:
-            out.append(found)
+            out.append(found + (_sam_features(props, globals_ if serverless else {}),))
     return out
+
+
+def handlers_in(path: str) -> List[Tuple[str, str]]:
+    """(file, function) pairs a template declares; raises TemplateError."""
+    return [(file, function) for file, function, _features in functions_in(path)]
 
 
 def warn(message: str):
@@ -126,9 +158,9 @@ def warn(message: str):
 
 
 @lru_cache(maxsize=256)
-def _handlers_of_template(path: str) -> Tuple[Tuple[str, str], ...]:
+def _functions_of_template(path: str) -> Tuple[Tuple[str, str, FrozenSet[str]], ...]:
     try:
-        return tuple(handlers_in(path))
+        return tuple(functions_in(path))
     except TemplateError as exc:
         warn(str(exc))
     except Exception as exc:  # noqa: BLE001 - a shape we did not foresee: the template, not the files
@@ -148,22 +180,46 @@ def _templates_above(directory: str) -> Tuple[str, ...]:
     return tuple(found) + _templates_above(parent)
 
 
-def template_handlers(filename: str, explicit: Iterable[str] = ()) -> FrozenSet[str]:
-    """Function names the templates declare as handlers in `filename`: those
-    named explicitly and those found by walking up from the file."""
+def template_features(filename: str, explicit: Iterable[str] = ()) -> Dict[str, FrozenSet[str]]:
+    """Function name -> how the templates run it (SNAPSTART, MANAGED_INSTANCES)
+    for every function of `filename` that a template declares: those named
+    explicitly and those found by walking up from the file."""
     path = os.path.abspath(filename)
     templates = list(explicit)
     if os.path.isfile(path):
         templates += _templates_above(os.path.dirname(path))
-    names = set()
+    out: Dict[str, FrozenSet[str]] = {}
     for template in templates:
-        for file, function in _handlers_of_template(os.path.abspath(template)):
+        for file, function, features in _functions_of_template(os.path.abspath(template)):
             if file == path:
-                names.add(function)
-    return frozenset(names)
+                out[function] = out.get(function, frozenset()) | features
+    return out
+
+
+def template_handlers(filename: str, explicit: Iterable[str] = ()) -> FrozenSet[str]:
+    """Function names the templates declare as handlers in `filename`."""
+    return frozenset(template_features(filename, explicit))
+
+
+def template_signature(filename: str, explicit: Iterable[str] = ()) -> Tuple[Tuple[str, int, int], ...]:
+    """(path, modification time, size) of every template that can name
+    handlers in `filename`: a cache of what was read from a template is stale
+    when this changes. Costs a `stat` per template, no parse."""
+    path = os.path.abspath(filename)
+    templates = [os.path.abspath(t) for t in explicit]
+    if os.path.isfile(path):
+        templates += _templates_above(os.path.dirname(path))
+    out = []
+    for template in templates:
+        try:
+            info = os.stat(template)
+        except OSError:
+            continue
+        out.append((template, info.st_mtime_ns, info.st_size))
+    return tuple(out)
 
 
 def clear_caches():
     """Forget templates seen so far (a new run may see edited files)."""
-    _handlers_of_template.cache_clear()
+    _functions_of_template.cache_clear()
     _templates_above.cache_clear()

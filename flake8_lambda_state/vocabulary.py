@@ -53,3 +53,28 @@ FILLING_METHODS = frozenset({"append", "add", "extend", "insert", "update", "set
 # invocation of the execution environment: not request data.
 FIXED_CONTEXT_ATTRIBUTES = frozenset({"function_name", "function_version", "invoked_function_arn",
                                       "memory_limit_in_mb", "log_group_name", "log_stream_name"})
+
+# --- Snapshots and concurrent processes (LAM5xx) ---------------------------
+SNAPSHOT_MODULE = "snapshot_restore_py"
+AFTER_RESTORE_HOOKS = frozenset({"snapshot_restore_py.register_after_restore"})
+BEFORE_SNAPSHOT_HOOKS = frozenset({"snapshot_restore_py.register_before_snapshot"})
+# Calls whose value must differ between execution environments (LAM501):
+# the same in every environment restored from one snapshot.
+UNIQUE_VALUE_CALLS = frozenset({"uuid.uuid1", "uuid.uuid4", "os.urandom", "os.getrandom"})
+UNIQUE_VALUE_PREFIXES = ("random.", "secrets.", "numpy.random.")
+NOT_UNIQUE_VALUE_CALLS = frozenset({"random.SystemRandom", "secrets.SystemRandom",
+                                    "secrets.compare_digest"})   # no state that a snapshot keeps
+TIMESTAMP_CALLS = frozenset({"time.time", "time.time_ns", "datetime.datetime.now",
+                             "datetime.datetime.utcnow", "datetime.datetime.today"})
+SEEDING_METHODS = frozenset({"seed"})
+# Calls (last name part) that set up a random sequence rather than draw a value.
+RANDOM_STATE_CALLS = frozenset({"seed", "Random", "default_rng", "RandomState", "Generator"})
+# Calls on a restored connection that open it again.
+RECONNECT_METHODS = frozenset({"reconnect", "connect", "dispose", "reset"})
+# Path parts unique to the request or the process (LAM503).
+UNIQUE_PATH_CALLS = frozenset({"uuid.uuid1", "uuid.uuid4", "os.getpid", "tempfile.mkstemp",
+                               "tempfile.mkdtemp", "tempfile.mktemp",
+                               "tempfile.NamedTemporaryFile", "tempfile.TemporaryDirectory",
+                               "tempfile.SpooledTemporaryFile", "tempfile.TemporaryFile"})
+UNIQUE_PATH_PREFIXES = ("secrets.",)
+UNIQUE_PATH_ATTRIBUTES = frozenset({"aws_request_id", "request_id"})

@@ -27,4 +27,12 @@ def messages(source, **kwargs):
     return [f.text for f in findings(source, **kwargs)]
 
 
-__all__ = ["analyse", "findings", "codes", "messages", "build_settings", "Settings"]
+def run_cli(capsys, *argv):
+    """(exit status, stdout, stderr) of the command line."""
+    from flake8_lambda_state.cli import main
+    status = main(list(argv))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+__all__ = ["analyse", "findings", "codes", "messages", "run_cli", "build_settings", "Settings"]

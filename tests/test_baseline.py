@@ -62,12 +62,14 @@ def test_new_findings_are_reported_and_counted(project, capsys):
                                             "    return boto3.client('sqs')\n")
     status, out, _ = run(capsys, "check", "--baseline", "base.json", str(project))
     lines = out.splitlines()
-    assert status == 1 and len(lines) == 2
-    assert lines[0].startswith(f"{project}/src/app.py:12:12: LAM301 boto3.client('sqs')")
+    assert status == 1 and len(lines) == 3
+    assert lines[0].startswith(f"{project}/src/app.py:12:12: LAM301 [*] boto3.client('sqs')")
     assert lines[1] == "1 finding(s) in 1 of 1 file(s) checked, 2 suppressed by the baseline"
+    assert lines[2] == "1 fixable with `flake8-lambda-state fix`"
     status, out, err = run(capsys, "check", "--format", "json", "--baseline", "base.json", "src")
     assert json.loads(out)["suppressed_by_baseline"] == 2
-    assert err == "1 finding(s) in 1 of 1 file(s) checked, 2 suppressed by the baseline\n"
+    assert err == ("1 finding(s) in 1 of 1 file(s) checked, 2 suppressed by the baseline\n"
+                   "1 fixable with `flake8-lambda-state fix`\n")
 
 
 def test_baseline_set_in_pyproject(project, capsys):

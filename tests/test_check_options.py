@@ -23,7 +23,7 @@ LEAKY = textwrap.dedent('''\
         s3 = boto3.client("s3")
         return s3
 ''')
-LAM201 = ("./app.py:7:5: LAM201 sensitive request data (event[\"card\"]) is stored in module state "
+LAM201 = ("./app.py:7:5: LAM201 [*] sensitive request data (event[\"card\"]) is stored in module state "
           "'_last' in handler 'lambda_handler'; the next caller served by this warm container "
           "can read it; keep it in a local or pass it as an argument")
 
@@ -46,11 +46,13 @@ def test_statistics_count_quiet_and_exit_zero(project, capsys):
     status, out, err = run(capsys, "check", "--select", "LAM2", "--statistics", "--count", ".")
     assert (status, err) == (1, "")
     assert out.splitlines() == [LAM201, "1     LAM201 request data is stored in module state",
-                                "1 finding(s) in 1 of 1 file(s) checked", "1"]
+                                "1 finding(s) in 1 of 1 file(s) checked",
+                                "1 fixable with `flake8-lambda-state fix`", "1"]
     assert run(capsys, "check", "--select", "LAM2", "--quiet", ".") == (1, LAM201 + "\n", "")
     assert run(capsys, "check", "--select", "LAM2", "--exit-zero", "-q", ".") == (0, LAM201 + "\n", "")
     status, out, err = run(capsys, "check", "--select", "LAM2", "--format", "json", "--count", ".")
-    assert status == 1 and err == "1 finding(s) in 1 of 1 file(s) checked\n1\n"
+    assert status == 1 and err == ("1 finding(s) in 1 of 1 file(s) checked\n"
+                                   "1 fixable with `flake8-lambda-state fix`\n1\n")
 
 
 def test_show_source_puts_a_caret_under_the_expression(project, capsys):
@@ -95,7 +97,7 @@ def test_jobs_default_to_the_number_of_cores(project, capsys):
     for i in range(8):
         (project / f"h{i}.py").write_text(LEAKY)
     status, out, err = run(capsys, "check", "--verbose", ".")
-    assert status == 1 and out.splitlines()[-1] == "18 finding(s) in 9 of 9 file(s) checked"
+    assert status == 1 and out.splitlines()[-2] == "18 finding(s) in 9 of 9 file(s) checked"
     assert err == f"checking 9 file(s) with {os.cpu_count()} process(es)\n"
 
 
@@ -163,7 +165,8 @@ def test_stdin_with_a_file_name(project, capsys, monkeypatch):
     status, out, _ = run(capsys, "check", "--select", "LAM2", "--stdin-filename", "src/app.py", "-")
     assert status == 1
     assert out.splitlines() == [LAM201.replace("./app.py", "src/app.py"),
-                                "1 finding(s) in 1 of 1 file(s) checked"]
+                                "1 finding(s) in 1 of 1 file(s) checked",
+                                "1 fixable with `flake8-lambda-state fix`"]
     feed_stdin(monkeypatch, LEAKY.encode())
     assert run(capsys, "check", "-q", "-")[1].splitlines()[0].startswith("stdin:7:5: LAM201 ")
     # the file name decides what a file is: test files hold no handlers

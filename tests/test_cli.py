@@ -45,9 +45,10 @@ def test_text_output_and_exit_status(project, capsys):
     status, out, _ = run(capsys, "check", ".")
     assert status == 1
     lines = out.splitlines()
-    assert lines[0].startswith("./app.py:7:5: LAM201 sensitive request data")
-    assert lines[1].startswith("./app.py:8:10: LAM301 ")
-    assert lines[2:] == ["2 finding(s) in 1 of 2 file(s) checked"]
+    assert lines[0].startswith("./app.py:7:5: LAM201 [*] sensitive request data")
+    assert lines[1].startswith("./app.py:8:10: LAM301 [*] ")     # [*]: `fix` fixes it
+    assert lines[2:] == ["2 finding(s) in 1 of 2 file(s) checked",
+                         "2 fixable with `flake8-lambda-state fix`"]
     status, out, _ = run(capsys, "check", "clean.py")
     assert status == 0 and out == "0 finding(s) in 0 of 1 file(s) checked\n"
 
@@ -74,7 +75,13 @@ def test_json_schema_is_stable(project, capsys):
     assert status == 1 and doc["version"] == 1 and doc["summary"] == {"LAM201": 1, "LAM301": 1}
     first = doc["findings"][0]
     assert set(first) == {"path", "line", "column", "end_line", "end_column", "code", "message",
-                          "handler", "call_path", "fixable"}
+                          "handler", "call_path", "fixable", "fix"}
+    assert first["fixable"] is True and first["fix"] == {
+        "title": "make _last local to lambda_handler() (drop the global and its placeholder)",
+        "safe": True}
+    fixable = doc["findings"][1]
+    assert fixable["fixable"] is True and fixable["fix"] == {
+        "title": "create boto3.client(\"s3\") once at module scope as s3", "safe": True}
     assert (first["line"], first["column"], first["end_line"], first["end_column"]) == (7, 5, 7, 10)
     assert first["handler"] == "lambda_handler" and first["call_path"] == "lambda_handler"
 
@@ -198,7 +205,7 @@ def test_bad_files_are_reported_as_skipped(project, capsys):
     assert "./broken.py: skipped: does not parse: SyntaxError: '(' was never closed " \
            "(broken.py, line 2)" in err.splitlines()
     assert "./latin1.py: skipped: not UTF-8" in err
-    assert out.splitlines()[-1] == "2 finding(s) in 1 of 4 file(s) checked, 2 skipped"
+    assert out.splitlines()[-2] == "2 finding(s) in 1 of 4 file(s) checked, 2 skipped"
     assert status == 1
 
 

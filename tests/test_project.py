@@ -966,3 +966,82 @@ def test_request_data_returned_by_another_modules_function(tmp_path):
     res = results(root)
     assert sorted(res) == [("app.py", 6, "LAM201"), ("app.py", 7, "LAM102")]
     assert res[("app.py", 6, "LAM201")].startswith("request data (auth.bearer(event[")
+
+
+MEMO_IN_ANOTHER_MODULE = {
+    "constants.py": "DEFAULT_PROVIDERS = {}\n",
+    "ssm.py": """
+        import boto3
+
+        from constants import DEFAULT_PROVIDERS
+
+
+        class SSMProvider:
+            def __init__(self):
+                self.client = boto3.client("ssm")
+
+
+        def get_parameter(name):
+            if "ssm" not in DEFAULT_PROVIDERS:
+                DEFAULT_PROVIDERS["ssm"] = SSMProvider()
+            return DEFAULT_PROVIDERS["ssm"].client.get_parameter(Name=name)
+    """,
+    "app.py": """
+        from ssm import get_parameter
+
+
+        def lambda_handler(event, context):
+            return get_parameter("/x")
+    """,
+}
+
+
+def test_a_memo_cache_imported_from_another_module_is_the_memo_idiom(tmp_path):
+    # Powertools' parameters: `if "ssm" not in DEFAULT_PROVIDERS: DEFAULT_PROVIDERS["ssm"] = SSMProvider()`
+    assert found(make(tmp_path, MEMO_IN_ANOTHER_MODULE)) == []
+
+
+def test_a_guard_on_an_imported_container_that_nothing_fills_is_an_ordinary_branch(tmp_path):
+    files = dict(MEMO_IN_ANOTHER_MODULE)
+    files["ssm.py"] = files["ssm.py"].replace(
+        'DEFAULT_PROVIDERS["ssm"] = SSMProvider()', 'return SSMProvider().client.get_parameter(Name=name)')
+    assert found(make(tmp_path, files)) == [("ssm.py", 8, "LAM301")]
+
+
+def test_a_template_edit_refreshes_the_cached_summaries(tmp_path):
+    from flake8_lambda_state.templates import clear_caches
+    root = make(tmp_path, {
+        "template.yaml": """
+            Resources:
+              Fn:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  Handler: entry.main
+        """,
+        "entry.py": """
+            from helpers import save
+
+
+            def main(evt, ctx):
+                save(evt["id"])
+
+
+            def other(evt, ctx):
+                return None
+        """,
+        "helpers.py": """
+            import boto3
+
+
+            def save(key):
+                boto3.client("s3").put_object(Bucket="b", Key=key, Body=b"")
+        """,
+    })
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    assert found(root, settings) == [("helpers.py", 5, "LAM301")]
+    (root / "template.yaml").write_text(
+        (root / "template.yaml").read_text().replace("entry.main", "entry.other"))
+    forget_indexes()
+    clear_caches()
+    assert found(root, settings) == []

@@ -67,8 +67,9 @@ def test_github_annotations_match_the_documented_syntax(project, capsys):
     status, out, err = run(capsys, "check", "--format", "github", "src")
     assert status == 1 and err == ""
     lines = out.splitlines()
-    assert lines[-1] == "2 finding(s) in 1 of 1 file(s) checked"
-    matches = [ANNOTATION.fullmatch(line) for line in lines[:-1]]
+    assert lines[-2:] == ["2 finding(s) in 1 of 1 file(s) checked",
+                          "2 fixable with `flake8-lambda-state fix`"]
+    matches = [ANNOTATION.fullmatch(line) for line in lines[:-2]]
     assert all(matches), lines
     first, second = matches
     assert first.group(1) == "error" and second.group(1) == "warning"   # leaks above waste
@@ -124,7 +125,8 @@ GITLAB_SCHEMA = {
 def test_gitlab_code_quality_report(project, capsys, monkeypatch):
     (project / "src" / "b.py").write_text(LEAKY)
     status, out, err = run(capsys, "check", "--format", "gitlab", "src")
-    assert status == 1 and err == "4 finding(s) in 2 of 2 file(s) checked\n"
+    assert status == 1 and err == ("4 finding(s) in 2 of 2 file(s) checked\n"
+                                   "4 fixable with `flake8-lambda-state fix`\n")
     issues = json.loads(out)
     jsonschema.Draft7Validator(GITLAB_SCHEMA).validate(issues)
     assert [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"])
@@ -183,7 +185,7 @@ def test_a_long_call_in_a_message(project, capsys):
         "import boto3\n\n\ndef handler(event, context):\n"
         "    return boto3.client('s3', endpoint_url='https://s3.example.com/a/long/endpoint/path')\n")
     out = run(capsys, "check", "-q", "src")[1]
-    assert out.startswith("src/a,b:c%.py:5:12: LAM301 boto3.client('s3', ...) creates a client")
+    assert out.startswith("src/a,b:c%.py:5:12: LAM301 [*] boto3.client('s3', ...) creates a client")
 
 
 def test_sarif_marks_a_run_that_skipped_every_file_as_unsuccessful(project, capsys):

@@ -21,6 +21,7 @@ class CallSite:
     in_finally: bool = False              # inside a `finally:` block
     nested: bool = False                  # inside a compound statement (if, for, try, with...)
     in_except: bool = False               # inside an `except:` block
+    statement: Optional[cst.CSTNode] = None   # the statement that holds the call
 
 
 @dataclass(eq=False)
@@ -224,6 +225,7 @@ class FactsCollector(cst.CSTVisitor):
             in_finally=self._finally_depth > 0,
             nested=self._compound_depth > 0,
             in_except=self._except_depth > 0,
+            statement=self._statement[-1] if self._statement else None,
         ))
 
 

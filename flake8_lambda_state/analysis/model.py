@@ -12,6 +12,7 @@ from .dataflow import DataFlow
 from .handlers import Handler, HandlerFinder
 from .names import QualifiedNames
 from .reachability import Reach, Reachability
+from .snapshots import Snapshots
 from .state_writes import StateWrites
 from .symbols import Symbols
 from .units import Unit, collect_units
@@ -52,6 +53,11 @@ class ModuleModel:
     @cached_property
     def clients(self) -> Clients:
         return Clients(self)
+
+    @cached_property
+    def snapshots(self):
+        """SnapStart and Managed Instances facts (LAM5xx), on first use."""
+        return Snapshots(self)
 
     @property
     def qn(self) -> QualifiedNames:

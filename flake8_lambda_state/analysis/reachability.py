@@ -26,7 +26,11 @@ class Reach:
 
 
 def _is_module_name(name: str, symbols: Symbols) -> bool:
-    return name in symbols.module_values or name in symbols.rebound_in_functions
+    """A name of this module's state, or another project module's state
+    imported here (`from constants import DEFAULT_PROVIDERS`)."""
+    if name in symbols.module_values or name in symbols.rebound_in_functions:
+        return True
+    return symbols.context is not None and symbols.context.state_of(name) is not None
 
 
 # Methods that fill the object they are called on (a guard `if not _CONFIG:`
@@ -221,6 +225,11 @@ class Reachability:
                     self._reached_by.setdefault(id(callee), set()).add(id(handler))
                 table.setdefault(id(callee), Reach(handler, new_path))
                 queue.append((callee, new_path, callee_self))
+
+    def handlers_reaching(self, unit: Unit) -> List[Handler]:
+        """Every handler of this module whose code reaches the unit."""
+        ids = self._reached_by.get(id(unit), ())
+        return [h for h in self.handlers if id(h) in ids]
 
     def reach(self, unit: Unit) -> Optional[Reach]:
         return self.reached.get(id(unit))

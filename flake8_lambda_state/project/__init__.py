@@ -5,18 +5,22 @@ and which of its functions the project's handlers reach (SPEC Core 7).
 belongs to, built once per process and run (summaries cached on disk)."""
 import ast
 import hashlib
+import json
 import os
 import stat as stat_module
 import sys
+from functools import cached_property
 from typing import Dict, Optional, Tuple
 
 from ..deep_stack import call_with_deep_stack
+from ..templates import template_signature
 from .cache import SummaryCache, cache_folder, content_hash
+from .results import result_file
 from .index import FileContext, ProjectIndex
 from .root import find_project_root
 from .summary import summarise
 
-_INDEXES: Dict[Tuple[str, object], ProjectIndex] = {}
+_PROJECTS: Dict[Tuple[str, object], "Project"] = {}
 _FALLBACK_ROOTS: list = []
 _FAILED: set = set()
 MAX_FILES = 20_000
@@ -84,12 +88,33 @@ def _summary(tree, path: str, settings):
             return None
 
 
-def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
-    """Summarise every module of the project (from the cache when unchanged)
-    and solve reachability. `trees` holds `ast` trees already parsed."""
+class Project:
+    """The module summaries of one project, and their generation: a hash of
+    every module's content and of the templates that name its handlers (None
+    when nothing is cached). Reachability is solved on first need, so a
+    re-run that finds every file's result in the cache never solves it."""
+
+    def __init__(self, root: Optional[str], summaries: Dict[str, dict], settings,
+                 generation: Optional[str]):
+        self.root = root
+        self.summaries = summaries
+        self.settings = settings
+        self.generation = generation
+
+    @cached_property
+    def index(self) -> ProjectIndex:
+        return ProjectIndex(self.root, self.summaries, self.settings)
+
+
+def load_project(root: Optional[str], settings, files=None, trees=None) -> Project:
+    """Summarise every module of the project (from the cache when unchanged).
+    `trees` holds `ast` trees already parsed."""
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
-    cache = SummaryCache(cache_folder(root, settings.cache_dir), root or "", _fingerprint(settings))
+    fingerprint = _fingerprint(settings)
+    folder = cache_folder(root, settings.cache_dir)
+    cache = SummaryCache(folder, root or "", fingerprint)
     summaries = {}
+    signature = [fingerprint]
     for path in paths[:MAX_FILES]:
         try:
             info = os.stat(path)
@@ -102,8 +127,10 @@ def build_index(root: Optional[str], settings, files=None, trees=None) -> Projec
             summary = _summary(trees[path], path, settings)
             if summary is not None:
                 summaries[path] = summary
+            signature = None
             continue
-        entry = cache.get(rel, info)
+        templates = [list(t) for t in template_signature(path, settings.templates)]
+        entry = cache.get(rel, info, templates)
         if entry is None:
             try:
                 with open(path, "rb") as fh:
@@ -111,50 +138,71 @@ def build_index(root: Optional[str], settings, files=None, trees=None) -> Projec
             except OSError:
                 continue
             digest = content_hash(data)
-            entry = cache.get_by_hash(rel, digest, info)
+            entry = cache.get_by_hash(rel, digest, info, templates)
             if entry is None:
                 try:
                     summary = _summary(ast.parse(data, path), path, settings)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     summary = None      # not part of the index; its own check says why
-                cache.put(rel, digest, info, summary)
-                entry = {"summary": summary}
+                cache.put(rel, digest, info, templates, summary)
+                entry = cache.entries[rel]
+        if signature is not None:
+            signature.append((rel, entry["sha"], templates))
         summary = entry["summary"]
         if summary is not None:
             summaries[path] = summary
     if root:
-        cache.forget_missing({os.path.relpath(p, root) for p in paths})
+        gone = cache.forget_missing({os.path.relpath(p, root) for p in paths})
+        for rel in gone if folder else ():
+            try:
+                os.unlink(result_file(folder, os.path.join(root, rel)))
+            except OSError:
+                pass
     cache.save()
-    return ProjectIndex(root, summaries, settings)
+    generation = None
+    if folder and signature is not None:
+        generation = hashlib.sha256(json.dumps(signature).encode()).hexdigest()
+    return Project(root, summaries, settings, generation)
 
 
-def project_for(filename: str, settings, tree=None) -> Optional[ProjectIndex]:
-    """The index of the project holding `filename` (None for a file that is
-    not on disk, such as flake8's stdin). Outside any project the file is a
-    project of its own."""
+def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
+    """The solved index of a project (see load_project)."""
+    return load_project(root, settings, files, trees).index
+
+
+def project_of(filename: str, settings, tree=None) -> Optional[Project]:
+    """The project holding `filename` (None for a file that is not on disk,
+    such as flake8's stdin), loaded once per process and run. Outside any
+    project the file is a project of its own."""
     if not filename or not os.path.isfile(filename):
         return None
     path = os.path.abspath(filename)
     root = _root_of(path)
     key = (root or path, settings)
-    index = _INDEXES.get(key)
-    if index is None:
+    project = _PROJECTS.get(key)
+    if project is None:
         trees = {path: tree} if tree is not None and not root else None
-        index = build_index(root, settings, None if root else [path], trees)
-        _INDEXES[key] = index
-    return index
+        project = _PROJECTS[key] = load_project(root, settings, None if root else [path], trees)
+    return project
 
 
-def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Optional[FileContext]:
-    """What the project says of `filename`. A file outside any project that
-    cannot hold a handler needs no index at all. Should the index itself fail
-    (a bug of ours), the file is analysed on its own, with one warning per
-    project rather than a lost run."""
-    if not may_hold_handler and filename and _root_of(os.path.abspath(filename)) is None:
-        return None
+def project_for(filename: str, settings, tree=None) -> Optional[ProjectIndex]:
+    """The solved index of the project holding `filename` (see project_of)."""
+    project = project_of(filename, settings, tree)
+    return project.index if project is not None else None
+
+
+def needs_project(filename: str, may_hold_handler: bool) -> bool:
+    """A file outside any project that cannot hold a handler needs no index."""
+    return may_hold_handler or not filename or _root_of(os.path.abspath(filename)) is not None
+
+
+def contained(filename: str, compute):
+    """`compute()`, or None should the index fail (a bug of ours): the file is
+    then analysed on its own, with one warning per project rather than a lost
+    run."""
     try:
-        index = project_for(filename, settings, tree)
-        return index.context(filename) if index is not None else None
+        return compute()
     except Exception as exc:  # noqa: BLE001 - contain our own bugs
         root = _root_of(os.path.abspath(filename)) or filename
         if root not in _FAILED:
@@ -165,10 +213,29 @@ def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Op
         return None
 
 
+def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Optional[FileContext]:
+    """What the project says of `filename` (None without a project)."""
+    if not needs_project(filename, may_hold_handler):
+        return None
+
+    def context():
+        index = project_for(filename, settings, tree)
+        return index.context(filename) if index is not None else None
+    return contained(filename, context)
+
+
+def index_failed(filename: str) -> bool:
+    """The project index of this file failed in this process: its analysis
+    was done without the rest of the project (fix leaves such files alone)."""
+    root = _root_of(os.path.abspath(filename)) if filename else None
+    return (root or filename) in _FAILED
+
+
 def forget_indexes():
     """A new run may see edited files."""
-    _INDEXES.clear()
+    _PROJECTS.clear()
 
 
-__all__ = ["FileContext", "ProjectIndex", "build_index", "context_for", "find_project_root",
-           "forget_indexes", "project_for", "set_fallback_roots"]
+__all__ = ["FileContext", "Project", "ProjectIndex", "build_index", "contained", "context_for",
+           "find_project_root", "forget_indexes", "index_failed", "load_project", "needs_project",
+           "project_for", "project_of", "set_fallback_roots"]

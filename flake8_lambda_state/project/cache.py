@@ -48,57 +48,73 @@ class SummaryCache:
             except (OSError, ValueError):
                 self.entries = {}
 
-    def get(self, path: str, stat: os.stat_result) -> Optional[dict]:
+    def get(self, path: str, stat: os.stat_result, templates: list) -> Optional[dict]:
         """The cached entry of an unchanged file ({"summary": None} for a file
-        that does not parse: it is not parsed again either), else None."""
+        that does not parse: it is not parsed again either), else None.
+        `templates` is the signature of the templates that can name handlers
+        in the file: a summary lists those handlers, so a template edit
+        makes it stale too."""
         entry = self.entries.get(path)
-        if entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size:
+        if entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size \
+                and entry.get("templates") == templates:
             return entry
         return None
 
-    def get_by_hash(self, path: str, digest: str, stat: os.stat_result) -> Optional[dict]:
+    def get_by_hash(self, path: str, digest: str, stat: os.stat_result,
+                    templates: list) -> Optional[dict]:
         """The cached entry of a file touched but not changed."""
         entry = self.entries.get(path)
-        if entry and entry.get("sha") == digest:
+        if entry and entry.get("sha") == digest and entry.get("templates") == templates:
             entry["mtime"], entry["size"] = stat.st_mtime_ns, stat.st_size
             self.dirty = True
             return entry
         return None
 
-    def put(self, path: str, digest: str, stat: os.stat_result, summary: Optional[dict]):
+    def put(self, path: str, digest: str, stat: os.stat_result, templates: list,
+            summary: Optional[dict]):
         self.entries[path] = {"mtime": stat.st_mtime_ns, "size": stat.st_size, "sha": digest,
-                              "summary": summary}
+                              "templates": templates, "summary": summary}
         self.dirty = True
 
-    def forget_missing(self, present):
+    def forget_missing(self, present) -> set:
+        """Drop the entries of files no longer there; returns their paths."""
         gone = set(self.entries) - set(present)
         for path in gone:
             del self.entries[path]
         self.dirty = self.dirty or bool(gone)
+        return gone
 
     def save(self):
-        """Write atomically (temporary file, then rename); a read-only or
-        missing folder is skipped silently."""
+        """Write atomically; a read-only or missing folder is skipped silently."""
         if not (self.file and self.dirty):
             return
-        try:
-            os.makedirs(self.folder, exist_ok=True)
-            ignore = os.path.join(self.folder, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w", encoding="utf-8") as fh:
-                    fh.write("# created by flake8-lambda-state\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".summaries-", suffix=".tmp")
-            try:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"root": self.root, "files": self.entries}, fh, separators=(",", ":"))
-                os.replace(tmp, self.file)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+        data = json.dumps({"root": self.root, "files": self.entries}, separators=(",", ":"))
+        if write_atomically(self.folder, self.file, data):
             self.dirty = False
-        except OSError:
-            pass
+
+
+def write_atomically(folder: str, target: str, text: str) -> bool:
+    """Write `text` to `target` inside cache folder `folder` through a
+    temporary file and a rename, so no reader ever sees half of it; the folder
+    gets a `.gitignore` of its own. False (no error) when it cannot be written."""
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        ignore = os.path.join(folder, ".gitignore")
+        if not os.path.exists(ignore):
+            with open(ignore, "w", encoding="utf-8") as fh:
+                fh.write("# created by flake8-lambda-state\n*\n")
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".", suffix=".tmp")
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return True
+    except OSError:
+        return False

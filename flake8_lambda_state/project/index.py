@@ -8,12 +8,17 @@ functions of that file that handlers elsewhere reach (its entry points), what
 its imports denote, and which of its handlers are really helpers of another
 handler. Everything here works on module summaries (summary.py), so a file
 is read and summarised once per content, whatever the number of runs."""
+import hashlib
+import json
 import os
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ..handler_names import CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE
+from ..templates import MANAGED_INSTANCES, SNAPSTART
+from .deployment import Deployment
 from .summary import RECORD, REQUEST, ROUTE, route_kind
 
 NONE, REQ, SENSITIVE = 0, 1, 2
@@ -61,6 +66,12 @@ class FileContext:
     request_attributes: FrozenSet[str] = frozenset()              # `app.current_event` of an import
     path: str = ""
     index: Optional["ProjectIndex"] = None
+    # How Lambda runs what reaches this file (SPEC LAM5xx): whether a SnapStart
+    # handler (here or elsewhere: template, CDK, option, import) reaches any
+    # function here, so that this module's init runs before the snapshot, and
+    # the functions here that a Managed Instances handler reaches.
+    snapstart_reached: bool = False
+    managed_instances_reached: FrozenSet[str] = frozenset()
 
     def identity(self, container: str, own_names) -> Optional[Tuple[str, str]]:
         """(path, name) of a container named in this file: one of its own
@@ -137,6 +148,8 @@ class ProjectIndex:
         self._resolved: Dict[Tuple[str, str, str], list] = {}
         self._sensitive_names: Dict[str, bool] = {}
         self._displays: Dict[str, str] = {}
+        self._hashes: Dict[str, str] = {}
+        self._packages: Optional[Dict[str, List[str]]] = None
         self._solve()
         self._handler_ids = {h[:2] for h in self.handlers}
         self._by_path: Dict[str, List[_Node]] = {}
@@ -669,6 +682,17 @@ class ProjectIndex:
         return tuple(f"{self.display_module(p)}.{k}" for p, k, _ in reversed(out))
 
     # --- per file ---------------------------------------------------------------------
+    @cached_property
+    def deployment(self) -> Deployment:
+        return Deployment(self.summaries, self.root, self.settings)
+
+    @cached_property
+    def deployment_masks(self) -> Tuple[int, int]:
+        """Bits of the handlers that run with SnapStart, and on Managed Instances."""
+        handlers = [h[:2] for h in self.handlers]
+        return (self.deployment.mask(handlers, SNAPSTART),
+                self.deployment.mask(handlers, MANAGED_INSTANCES))
+
     def handler_name(self, ident: Tuple[str, str]) -> str:
         return f"{self.display_module(ident[0])}.{ident[1]}"
 
@@ -717,7 +741,10 @@ class ProjectIndex:
         request_attributes = frozenset(
             f"{local}.{attr}" for local in imports if self.app_built_by(path, local)
             for attr in ("current_event", "current_request"))
+        snap, managed = self.deployment_masks
         context = FileContext(
+            snapstart_reached=any(node.handlers & snap for node in nodes),
+            managed_instances_reached=frozenset(n.key for n in nodes if n.handlers & managed),
             routes=routes, request_attributes=request_attributes,
             entries=sorted(entries.values(), key=lambda e: e.key),
             demoted=frozenset(n for p, n in self.demoted if p == path),
@@ -727,6 +754,50 @@ class ProjectIndex:
             module=self.display_module(path), path=path, index=self)
         self._contexts[path] = context
         return context
+
+    def dependencies(self, path: str) -> List[Tuple[str, str, List[Optional[str]]]]:
+        """(module, summary hash, what its imports resolve to) of `path` and of
+        every project module it can see through imports, transitively: what a
+        per-file result depends on besides its `FileContext`. A package
+        imported whole brings its submodules (`import pkg` then `pkg.sub.f`)."""
+        path = os.path.abspath(path)
+        seen = {path: False}           # module -> whether its submodules were added
+        resolved: Dict[str, List[Optional[str]]] = {}
+        todo = [(path, False)]
+        while todo:
+            current, whole = todo.pop()
+            found = []
+            if whole and (current in self.folders or current.endswith(os.sep + "__init__.py")):
+                found += [(child, True) for child in self._children(
+                    current if current in self.folders else os.path.dirname(current))]
+            for module, symbol, level in self.summaries.get(current, {}).get("imports", {}).values():
+                owner = self.resolve_module(current, module, level)
+                found.append((owner, symbol is None))
+                if owner is not None and symbol is not None:
+                    sub = self._module_target(owner, symbol)
+                    found.append((sub.path if sub else None, True))
+            resolved[current] = [dep for dep, _ in found]
+            for dep, expand in found:
+                if dep is not None and (dep not in seen or (expand and not seen[dep])):
+                    seen[dep] = expand
+                    todo.append((dep, expand))
+        return sorted((p, self._summary_hash(p), resolved.get(p, [])) for p in seen)
+
+    def _children(self, folder: str) -> List[str]:
+        """The modules and subpackages directly inside a package folder."""
+        if self._packages is None:
+            self._packages = {}
+            for item in list(self.files) + list(self.folders):
+                self._packages.setdefault(os.path.dirname(item), []).append(item)
+        return self._packages.get(folder, [])
+
+    def _summary_hash(self, path: str) -> str:
+        digest = self._hashes.get(path)
+        if digest is None:
+            summary = self.summaries.get(path)
+            text = json.dumps(summary, sort_keys=True, default=repr) if summary is not None else ""
+            digest = self._hashes[path] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return digest
 
     def reached_files(self, handler: Tuple[str, str]) -> List[str]:
         bit = 1 << self.handlers.index(next(h for h in self.handlers if h[:2] == handler))

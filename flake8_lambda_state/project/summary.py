@@ -17,7 +17,7 @@ from ..vocabulary import (BATCH_FUNCTIONS, CHALICE_CLASSES, CONSTANT_CALLS,
                           NON_CONTENT_CALLS, POWERTOOLS_DECORATORS, RESOLVER_CLASSES, RESOLVER_METHODS,
                           WEB_FRAMEWORK_CLASSES, WEB_ROUTE_METHODS, WSGI_ADAPTERS)
 
-VERSION = 4
+VERSION = 5
 EVICTING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft", "__delitem__"}
 REQUEST = "<request>"   # a source that is request data in itself (app.current_event)
 
@@ -659,7 +659,29 @@ def summarise(tree: ast.Module, filename: str, settings) -> dict:
         "handlers": handlers,
         "imported_routes": imported_routes,
         "wsgi": _serves_wsgi(module),
+        "snapstart_constructs": snapstart_constructs(tree),
     }
+
+
+def snapstart_constructs(tree: ast.Module) -> List[List[str]]:
+    """[[handler, asset folder], ...] of the CDK function constructs built with
+    `snap_start=` (`_lambda.Function(..., handler="app.handler",
+    code=_lambda.Code.from_asset("src"), snap_start=SnapStartConf.ON_PUBLISHED_VERSIONS)`)."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        snap = keywords.get("snap_start")
+        if snap is None or (isinstance(snap, ast.Constant) and snap.value is None):
+            continue
+        handler = _const_key(keywords.get("handler"))
+        code = keywords.get("code")
+        folder = _const_key(code.args[0]) if isinstance(code, ast.Call) and code.args and \
+            isinstance(code.func, ast.Attribute) and code.func.attr == "from_asset" else None
+        if handler and folder is not None:
+            out.append([handler, folder])
+    return out
 
 
 # --- handlers (SPEC Core 1), on the ast: the index's view of every file -----

@@ -32,6 +32,7 @@ class Record:
     fixable: bool
     fingerprint: str = ""     # hash of the statement's text, as the baseline keys it
     source: str = ""          # the finding's line, for --show-source
+    fix: Optional[dict] = None  # {"title", "safe", "changes"} when the finding has a fix
 
 
 @dataclass
@@ -60,6 +61,9 @@ FAMILIES = {
     "LAM3": {"level": "note", "tags": ["performance", "aws-lambda"],
              "gitlab": "minor", "category": "Performance"},
     "LAM4": {"level": "warning", "tags": ["correctness", "aws-lambda", "concurrency"],
+             "gitlab": "major", "category": "Bug Risk"},
+    "LAM5": {"level": "warning", "tags": ["correctness", "aws-lambda", "snapstart",
+                                          "concurrency"],
              "gitlab": "major", "category": "Bug Risk"},
 }
 SECURITY_SEVERITY = {"LAM201": "8.0", "LAM202": "6.5", "LAM203": "7.5", "LAM204": "4.0",
@@ -100,14 +104,25 @@ def summary_line(summary: Summary) -> str:
     return line
 
 
+def fixable_lines(records: List[Record]) -> List[str]:
+    """The closing line that says how many findings `fix` would fix."""
+    safe = sum(1 for r in records if r.fixable)
+    unsafe = sum(1 for r in records if r.fix is not None and not r.fix["safe"])
+    if not safe and not unsafe:
+        return []
+    more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+    return [f"{safe} fixable with `flake8-lambda-state fix`{more}"]
+
+
 def text(summary: Summary, style: Optional[Style] = None) -> str:
     """flake8's layout, `path:line:col: CODE message`, with the source line
     and a caret under the reported expression for --show-source."""
     style = style or Style()
     out = []
     for r in summary.records:
+        mark = " [*]" if r.fixable else ""      # ruff's mark of a fixable finding
         out.append(f"{_paint(shown(r.path), '1', style.color)}:{r.line}:{r.column}: "
-                   f"{_paint(r.code, '1;31', style.color)} {r.message}")
+                   f"{_paint(r.code, '1;31', style.color)}{mark} {r.message}")
         if style.show_source and r.source:
             out.append(r.source.rstrip("\r\n"))
             indent = "".join(c if c == "\t" else " " for c in r.source[: r.column - 1])
@@ -120,7 +135,10 @@ def as_json(summary: Summary, style=None) -> str:
     doc = {
         "version": 1,
         "tool": {"name": "flake8-lambda-state", "version": __version__},
-        "findings": [{**{k: v for k, v in asdict(r).items() if k not in ("fingerprint", "source")},
+        "findings": [{**{k: v for k, v in asdict(r).items()
+                         if k not in ("fingerprint", "source", "fix")},
+                      "fix": None if r.fix is None else {"title": r.fix["title"],
+                                                         "safe": r.fix["safe"]},
                       "path": shown(r.path)} for r in summary.records],
         "skipped": [{"path": shown(p), "reason": why} for p, why in sorted(summary.skipped.items())],
         "summary": dict(sorted(Counter(r.code for r in summary.records).items())),
@@ -158,6 +176,19 @@ def sarif_rule(code: str) -> dict:
     }
 
 
+def sarif_fix(r: Record) -> dict:
+    """SARIF 2.1.0 `fix`: the line regions the fix deletes and the text it
+    inserts there (a zero-width region for a pure insertion)."""
+    replacements = [{
+        "deletedRegion": {"startLine": c["start"], "startColumn": 1,
+                          "endLine": c["end"], "endColumn": 1},
+        "insertedContent": {"text": c["text"]},
+    } for c in r.fix["changes"]]
+    return {"description": {"text": r.fix["title"] + ("" if r.fix["safe"] else " (unsafe)")},
+            "artifactChanges": [{"artifactLocation": _artifact(r.path),
+                                 "replacements": replacements}]}
+
+
 def sarif(summary: Summary, style=None) -> str:
     codes = list(RULES)
     results = [{
@@ -171,6 +202,7 @@ def sarif(summary: Summary, style=None) -> str:
                        "endLine": r.end_line, "endColumn": r.end_column},
         }}],
         "partialFingerprints": {"lambdaStateStatement/v1": r.fingerprint},
+        **({"fixes": [sarif_fix(r)]} if r.fix is not None and r.fix.get("changes") else {}),
     } for r in summary.records]
     notifications = [{"level": "note", "message": {"text": f"{shown(path)}: skipped: {why}"}}
                      for path, why in sorted(summary.skipped.items())]

@@ -19,6 +19,7 @@ class Finding:
     end_line: int = 0
     end_col: int = 0
     extra: dict = field(default_factory=dict)   # data for autofixes
+    fix: Optional[object] = None    # fixes.Fix, built only when fixes are asked for
 
     @property
     def text(self) -> str:

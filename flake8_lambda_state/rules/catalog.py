@@ -1,6 +1,9 @@
 """Every LAM code: its one-line summary, why it matters, the fix, and a bad
-and a good example. The README's rule table is checked against this table
-by the tests, so the two cannot drift apart."""
+and a good example; for the rules with an autofix, the bad example as
+`flake8-lambda-state fix --unsafe-fixes` leaves it (`fixed`) and when the fix
+is safe (`fix_safety`). The README's rule table is checked against this
+table by the tests, so the two cannot drift apart; tests/test_catalog_examples.py
+fixes each bad example and compares it with `fixed`."""
 from dataclasses import dataclass
 from typing import Dict
 
@@ -15,6 +18,8 @@ class RuleInfo:
     good: str
     default_on: bool = True
     fixable: bool = False
+    fixed: str = ""             # the bad example after `fix --unsafe-fixes`
+    fix_safety: str = ""        # when the fix is safe, and why not otherwise
 
 
 _RULES = [
@@ -22,8 +27,16 @@ _RULES = [
         "LAM101", "handler-reachable code rebinds a module global",
         "the new value survives into the next warm invocation of the same container",
         "keep per-request values in locals; memoize one-time values under `if _x is None:`",
-        "COUNT = 0\n\ndef handler(event, context):\n    global COUNT\n    COUNT += 1\n",
-        "def handler(event, context):\n    count = 1\n    return {\"count\": count}\n",
+        "_started = None\n\ndef handler(event, context):\n    global _started\n"
+        "    _started = time.time()\n    return {\"started\": _started}\n",
+        "def handler(event, context):\n    started = time.time()\n    return {\"started\": started}\n",
+        fixable=True,
+        fixed="\ndef handler(event, context):\n    _started = time.time()\n"
+        "    return {\"started\": _started}\n",
+        fix_safety="safe for a private name, when no other code reads or writes the global, its "
+        "module value is None or a literal, and the function assigns it before any read (the "
+        "last invocation's value is never seen); unsafe for a public name, which another module "
+        "may import. `COUNT += 1` (read before written) is not fixed",
     ),
     RuleInfo(
         "LAM102", "handler-reachable code mutates a module-level object in place",
@@ -40,6 +53,11 @@ _RULES = [
         "def handler(event, context):\n    return collect(event[\"key\"])\n",
         "def collect(key, acc=None):\n    if acc is None:\n        acc = []\n    acc.append(key)\n"
         "    return acc\n\ndef handler(event, context):\n    return collect(event[\"key\"])\n",
+        fixable=True,
+        fixed="def collect(key, acc=None):\n    if acc is None:\n        acc = []\n    acc.append(key)\n"
+        "    return acc\n\ndef handler(event, context):\n    return collect(event[\"key\"])\n",
+        fix_safety="safe: a caller that passed None before got an AttributeError; an annotation "
+        "becomes Optional[...] (or `X | None` where the file writes that)",
     ),
     RuleInfo(
         "LAM104", "a module-level cache grows with request-derived keys and is never evicted",
@@ -58,6 +76,9 @@ _RULES = [
         "LAST_CARD = None\n\ndef handler(event, context):\n    global LAST_CARD\n"
         "    LAST_CARD = event[\"card_number\"]\n",
         "def handler(event, context):\n    card = event[\"card_number\"]\n    return charge(card)\n",
+        fixable=True,
+        fixed="\ndef handler(event, context):\n    LAST_CARD = event[\"card_number\"]\n",
+        fix_safety="as LAM101: the global becomes a local where nothing else uses it",
     ),
     RuleInfo(
         "LAM202", "request data is written to the process environment",
@@ -97,15 +118,28 @@ _RULES = [
         "        logger.append_keys(user=event[\"user\"])\n",
         "@logger.inject_lambda_context(clear_state=True)\ndef handler(event, context):\n"
         "    logger.append_keys(user=event[\"user\"])\n",
-        fixable=False,
+        fixable=True,
+        fixed="@logger.inject_lambda_context(clear_state=True)\ndef handler(event, context):\n"
+        "    logger.info(\"received\")\n    if \"user\" in event:\n"
+        "        logger.append_keys(user=event[\"user\"])\n",
+        fix_safety="safe, unless init code appends keys to the logger (clearing the state drops "
+        "them from the second invocation on): then unsafe",
     ),
     RuleInfo(
         "LAM301", "an SDK client, session, connection or pool is created per invocation",
         "building it costs TLS handshakes, credential lookups or a database login on every "
         "invocation instead of once per container",
         "create it at module scope (AWS best practice) or in a functools.cache getter",
-        "def handler(event, context):\n    s3 = boto3.client(\"s3\")\n",
+        "def handler(event, context):\n    s3 = boto3.client(\"s3\")\n    return s3.list_buckets()\n",
         "s3 = boto3.client(\"s3\")\n\ndef handler(event, context):\n    ...\n",
+        fixable=True,
+        fixed="s3 = boto3.client(\"s3\")\n\ndef handler(event, context):\n    return s3.list_buckets()\n",
+        fix_safety="safe: only boto3, requests and httpx.Client, which do no I/O when built, move to "
+        "module scope (after the imports and the constants they use); connections get a "
+        "functools.cache getter, a factory wrapper @functools.cache when every call passes "
+        "hashable constants. Not fixed: request-data arguments, a client in a `with`, a "
+        "connection the code closes, code that writes os.environ before building a boto3 "
+        "client, a hoist that would add a finding (a session whose headers are set per call)",
     ),
     RuleInfo(
         "LAM302", "reachable code closes a module-scope client or connection",
@@ -128,6 +162,13 @@ _RULES = [
         "from aws_lambda_powertools.utilities import parameters\n\n"
         "RULES = json.load(open(RULES_PATH))\n\ndef handler(event, context):\n"
         "    key = parameters.get_parameter(\"/app/key\", max_age=300)\n",
+        fixable=True,
+        fixed="@functools.cache\ndef load_rules():\n    return json.load(open(RULES_PATH))\n\n"
+        "ssm = boto3.client(\"ssm\")\n\ndef handler(event, context):\n"
+        "    rules = load_rules()\n    key = ssm.get_parameter(Name=\"/app/key\")\n",
+        fix_safety="safe for text and bytes (`Path(P).read_text()`, `open(P).read()`); unsafe for "
+        "loaded objects (json, yaml, pickle, models), which every invocation then shares: code "
+        "that changes them would leak. Parameters and secrets are not fixed",
     ),
     RuleInfo(
         "LAM304", "a one-shot HTTP request opens a new connection per invocation",
@@ -138,6 +179,11 @@ _RULES = [
         "_http = requests.Session()\n\ndef handler(event, context):\n"
         "    return _http.get(URL).json()\n",
         default_on=False,
+        fixable=True,
+        fixed="http_session = requests.Session()\n\ndef handler(event, context):\n"
+        "    return http_session.get(URL).json()\n",
+        fix_safety="unsafe: a session keeps cookies and default headers across calls, which "
+        "one-shot requests do not",
     ),
     RuleInfo(
         "LAM401", "a thread, process or task is started and not joined before the handler returns",
@@ -148,6 +194,56 @@ _RULES = [
         "def handler(event, context):\n    threading.Thread(target=audit, args=(event,)).start()\n",
         "def handler(event, context):\n    t = threading.Thread(target=audit, args=(event,))\n"
         "    t.start()\n    ...\n    t.join()\n",
+    ),
+    RuleInfo(
+        "LAM501", "init code of a SnapStart function keeps a value that must be unique "
+        "(uuid, random, secrets, os.urandom, a timestamp) in module state",
+        "SnapStart runs init once and restores every execution environment from that "
+        "snapshot, so they all share the value: the same run id, random sequence or "
+        "\"started at\" time. Applies only to SnapStart functions (a template's "
+        "`SnapStart: {ApplyOn: PublishedVersions}`, Serverless `snapStart: true`, CDK "
+        "`snap_start=`, an import of snapshot_restore_py, or `--lambda-snapstart`)",
+        "compute the value in the handler, or recompute it in a `@register_after_restore` "
+        "hook of snapshot_restore_py",
+        "from snapshot_restore_py import register_after_restore\nimport uuid\n\n"
+        "RUN_ID = str(uuid.uuid4())\n\ndef handler(event, context):\n"
+        "    return {\"run\": RUN_ID}\n",
+        "from snapshot_restore_py import register_after_restore\nimport uuid\n\n"
+        "RUN_ID = str(uuid.uuid4())\n\n@register_after_restore\ndef new_run_id():\n"
+        "    global RUN_ID\n    RUN_ID = str(uuid.uuid4())\n\n"
+        "def handler(event, context):\n    return {\"run\": RUN_ID}\n",
+    ),
+    RuleInfo(
+        "LAM502", "init code of a SnapStart function opens a database or broker connection "
+        "that nothing re-opens after restore",
+        "the snapshot keeps the connection object but not its socket: restored environments "
+        "fail on first use (boto3 clients and requests/httpx sessions reconnect by themselves "
+        "and are fine). Applies only to SnapStart functions",
+        "re-open the connection in a `@register_after_restore` hook, open it lazily in the "
+        "handler, or reconnect on use (`ping(reconnect=True)`, re-open in an `except`)",
+        "from snapshot_restore_py import register_after_restore\nimport pymysql\n\n"
+        "conn = pymysql.connect(host=os.environ[\"DB_HOST\"])\n\n"
+        "def handler(event, context):\n    with conn.cursor() as cur:\n"
+        "        cur.execute(\"SELECT 1\")\n",
+        "from snapshot_restore_py import register_after_restore\nimport pymysql\n\n"
+        "conn = pymysql.connect(host=os.environ[\"DB_HOST\"])\n\n@register_after_restore\n"
+        "def reconnect():\n    global conn\n    conn = pymysql.connect(host=os.environ[\"DB_HOST\"])\n\n"
+        "def handler(event, context):\n    with conn.cursor() as cur:\n"
+        "        cur.execute(\"SELECT 1\")\n",
+    ),
+    RuleInfo(
+        "LAM503", "a Managed Instances function writes a fixed /tmp path on every invocation",
+        "on Lambda Managed Instances one environment serves concurrent requests in separate "
+        "processes that share /tmp: another request overwrites or reads the file mid-way. "
+        "Applies only to Managed Instances functions (a template's capacity provider, or "
+        "`--lambda-managed-instances`)",
+        "put something unique to the request or the process in the path "
+        "(`context.aws_request_id`, a uuid, `os.getpid()`) or use "
+        "`tempfile.NamedTemporaryFile()`/`TemporaryDirectory()`",
+        "def handler(event, context):\n    with open(\"/tmp/report.csv\", \"w\") as fh:\n"
+        "        fh.write(render(event))\n",
+        "def handler(event, context):\n    path = f\"/tmp/report-{context.aws_request_id}.csv\"\n"
+        "    with open(path, \"w\") as fh:\n        fh.write(render(event))\n",
     ),
 ]
 
@@ -171,9 +267,12 @@ def markdown_table() -> str:
 def markdown_rule(rule: RuleInfo) -> str:
     off = "" if rule.default_on else (
         "\n*Off by default*: enable with `--extend-select=" + rule.code + "`.\n")
+    autofix = "" if not rule.fixed else (
+        f"\nAutofix ({rule.fix_safety}); `flake8-lambda-state fix --unsafe-fixes` makes the bad "
+        f"example:\n\n```python\n{rule.fixed}```\n")
     return (f"### {rule.code}\n\n**{rule.summary}.** Why it matters: {rule.why}. "
             f"Fix: {rule.fix}.\n{off}\nBad:\n\n```python\n{rule.bad}```\n\n"
-            f"Good:\n\n```python\n{rule.good}```\n")
+            f"Good:\n\n```python\n{rule.good}```\n{autofix}")
 
 
 def terminal_rule(rule: RuleInfo, width: int = 79) -> str:

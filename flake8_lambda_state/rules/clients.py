@@ -52,3 +52,90 @@ def check(model) -> Iterator[Finding]:
             f"{code_of(call)} creates a client or connection ({factory}) on every invocation "
             f"{where(reach)}; it repeats TLS setup, credential lookup or login each time; {advice}",
             reach, extra={"factory": factory, "constant": constant, "unit": unit})
+
+
+# --- the fix ---------------------------------------------------------------
+# Clients that do no I/O when built: safe to build once at import.
+# (httpx.AsyncClient is left out: it is bound to the event loop that first
+# uses it, and a handler running asyncio.run gets a new loop each time.)
+BUILT_WITHOUT_IO = frozenset({
+    "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
+    "boto3.Session().client", "boto3.Session().resource",
+    "boto3.session.Session().client", "boto3.session.Session().resource",
+    "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
+})
+CLOSERS = frozenset({"close", "dispose", "shutdown"})
+
+
+def _base_names(model, unit, call, factory: str):
+    """Candidate module names: the service's (`s3_client`), else the kind's."""
+    from ..fixes.hoist import local_name_of
+    service = model.clients.service_of(call, unit)
+    names = []
+    if service:
+        kind = "resource" if factory.endswith("resource") else "client"
+        names.append(f"{service.replace('-', '_')}_{kind}")
+    local = local_name_of(unit, call)
+    if local:
+        names.append(local)
+    names.append({"boto3.Session": "boto3_session", "boto3.session.Session": "boto3_session",
+                  "requests.Session": "http_session", "requests.session": "http_session",
+                  "requests.sessions.Session": "http_session",
+                  "httpx.Client": "http_client"}.get(factory, "client"))
+    return names
+
+
+def _closed_in(model, unit, name) -> bool:
+    """The function closes the local it binds the connection to, or opens a
+    `with` block on it."""
+    for site in unit.facts.calls:
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in CLOSERS and \
+                isinstance(func.value, cst.Name) and func.value.value == name:
+            return True
+    return any(isinstance(item.item, cst.Name) and item.item.value == name
+               for with_node in unit.facts.withs for item in with_node.items)
+
+
+def _environment_written(model) -> bool:
+    """Reachable code writes os.environ (assumed-role credentials, a region):
+    a client built after that is not the client built at import."""
+    from .environment import env_writes
+    return any(True for unit, _reach in model.reachable() for _ in env_writes(model, unit))
+
+
+def fix(finding, model):
+    """LAM301 (SPEC autofix): a no-I/O client with init-time-constant
+    arguments moves to module scope; a connecting factory becomes a
+    functools.cache getter; a project wrapper that returns a new client gets
+    @functools.cache when every call site passes hashable constants."""
+    from ..fixes import Fix
+    from ..fixes.hoist import cached_getter, call_site, hoist_value, local_name_of
+    from ..fixes.placement import NotHoistable
+    from ..fixes.memoize import cache_wrapper
+    call, unit, factory = finding.node, finding.extra["unit"], finding.extra["factory"]
+    clients = model.clients
+    if unit.is_function and clients.wrapper_call_sites(unit) and clients.returned_by(call, unit):
+        return cache_wrapper(model, unit, call)
+    if not finding.extra["constant"]:
+        return None
+    site = call_site(unit, call)
+    if site is None or site.with_item is not None or site.awaited:
+        return None
+    try:
+        if factory in BUILT_WITHOUT_IO and factory.startswith("boto3") and _environment_written(model):
+            return None     # the client reads credentials and region from os.environ when built
+        if factory in BUILT_WITHOUT_IO:
+            edits, name = hoist_value(model, unit, call, _base_names(model, unit, call, factory))
+            return Fix(f"create {code_of(call, 40)} once at module scope as {name}", True, edits)
+        if connects_when_built(factory):
+            local = local_name_of(unit, call)
+            if local is not None and _closed_in(model, unit, local):
+                return None
+            bases = [f"get_{local}" if local else "get_connection", "get_connection"]
+            edits, name = cached_getter(model, call, bases)
+            return Fix(f"open {code_of(call, 40)} once, in the functools.cache getter {name}()",
+                       True, edits)
+    except NotHoistable:
+        return None
+    return None

@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from ..analysis.files import OPENERS, WRITE_MODES, TmpPaths, open_mode
-from ..analysis.names import node_text
+from ..analysis.names import node_text, string_value
 from .base import Finding, code_of, per_invocation_calls, where
 
 LOADERS = {"json.load", "yaml.safe_load", "yaml.load", "yaml.full_load", "pickle.load",
@@ -93,4 +93,76 @@ def check(model) -> Iterator[Finding]:
         advice = FETCH_ADVICE if what.startswith("fetches") else FILE_ADVICE
         yield Finding(
             "LAM303", site.node,
-            f"{code_of(site.node)} {what} on every invocation {where(reach)}; {advice}", reach)
+            f"{code_of(site.node)} {what} on every invocation {where(reach)}; {advice}", reach,
+            extra={"unit": unit, "what": what})
+
+
+TEXT_READS = {"read_text", "read_bytes", "read"}
+
+
+def _whole_read(model, unit, call: cst.Call):
+    """The single expression that reads the file: `json.load(open(P))`,
+    `open(P).read()`, `Path(P).read_text()`, `joblib.load(P)`; None for an
+    `open` whose file object is used otherwise."""
+    names = model.qn.of(call.func)
+    func = call.func
+    if names & OPENERS:
+        for site in unit.facts.calls:
+            outer = site.node
+            if model.qn.of(outer.func) & LOADERS and len(outer.args) == 1 and outer.args[0].value is call:
+                return outer
+            if isinstance(outer.func, cst.Attribute) and outer.func.value is call and \
+                    outer.func.attr.value == "read" and not outer.args:
+                return outer
+        return None
+    if names & LOADERS or (isinstance(func, cst.Attribute) and func.attr.value in TEXT_READS):
+        return call
+    return None
+
+
+def _path_stem(read: cst.Call) -> str:
+    """`rules_file` for a read of RULES_FILE, `pricing` for "data/pricing.json"."""
+    import os
+    import re
+    expr = read
+    while isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in TEXT_READS:
+            expr = func.value
+            continue
+        positional = [a.value for a in expr.args if a.keyword is None]
+        if not positional:
+            return "bundled_file"
+        expr = positional[0]
+    if isinstance(expr, cst.BinaryOperation):       # Path(...) / "rules.yaml"
+        expr = expr.right
+    if isinstance(expr, cst.Attribute):
+        expr = expr.attr
+    text = expr.value.lower() if isinstance(expr, cst.Name) else \
+        os.path.splitext(os.path.basename(string_value(expr) or ""))[0]
+    stem = re.sub(r"\W+", "_", text).strip("_")
+    return stem if stem.isidentifier() else "bundled_file"
+
+
+def fix(finding, model):
+    """LAM303 (SPEC autofix): a single-expression read of a bundled file moves
+    into a functools.cache getter. Safe for text and bytes (immutable);
+    unsafe for loaded objects (json, yaml, pickle, models), which every
+    invocation then shares: code that changes them would leak."""
+    from ..fixes import Fix
+    from ..fixes.hoist import cached_getter, local_name_of
+    from ..fixes.placement import NotHoistable
+    if finding.extra.get("what") not in ("reads a bundled file", "loads a bundled file"):
+        return None
+    unit = finding.extra.get("unit")
+    read = _whole_read(model, unit, finding.node) if unit is not None else None
+    if read is None:
+        return None
+    immutable = isinstance(read.func, cst.Attribute) and read.func.attr.value in TEXT_READS
+    local = local_name_of(unit, read)
+    try:
+        edits, name = cached_getter(model, read, [f"load_{local or _path_stem(read)}",
+                                                  "load_bundled_file"])
+    except NotHoistable:
+        return None
+    return Fix(f"read the bundled file once, in the functools.cache getter {name}()", immutable, edits)

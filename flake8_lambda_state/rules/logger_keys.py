@@ -118,3 +118,42 @@ def check(model) -> Iterator[Finding]:
                 f"'{func.value.value}' {where(reach)} and nothing clears it; the keys are printed "
                 f"in the next invocations' logs; use inject_lambda_context(clear_state=True) or "
                 f"remove_keys in a finally", reach)
+
+
+def _inject_decorator(entry):
+    for dec in entry.node.decorators:
+        expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "inject_lambda_context":
+            return dec
+    return None
+
+
+def fix(finding, model):
+    """LAM205 (SPEC autofix): `clear_state=True` on the handler's existing
+    `@logger.inject_lambda_context`. Unsafe when init code appends keys to a
+    logger: clearing the state drops them from the second invocation on."""
+    from ..fixes import Fix, Replace
+    entries = finding.reach.handler.entry_points() if finding.reach else []
+    if len(entries) != 1 or finding.reach.handler.entry is not None:
+        return None
+    dec = _inject_decorator(entries[0])
+    if dec is None:
+        return None
+    clear = cst.Arg(keyword=cst.Name("clear_state"), value=cst.Name("True"),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    if isinstance(dec.decorator, cst.Call):
+        if any(a.keyword is not None and a.keyword.value == "clear_state" for a in dec.decorator.args):
+            return None     # clear_state=False is a choice
+        call = dec.decorator
+        if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+            # one argument per line: the new one goes first, on a line of its own
+            first = clear.with_changes(comma=cst.Comma(whitespace_after=call.whitespace_before_args))
+            new = call.with_changes(args=[first, *call.args])
+        else:
+            new = call.with_changes(args=[*call.args, clear])
+    else:
+        new = cst.Call(func=dec.decorator, args=[clear])
+    init_appends = any(isinstance(s.node.func, cst.Attribute) and _appends(s.node)
+                       for s in model.symbols.init.facts.calls)
+    return Fix("add clear_state=True to @inject_lambda_context", not init_appends,
+               (Replace(dec, dec.with_changes(decorator=new)),))

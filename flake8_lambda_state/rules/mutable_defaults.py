@@ -60,3 +60,60 @@ def check(model) -> Iterator[Finding]:
                 f"import and shared by every later call in this warm container; default to None "
                 f"and create it inside the function",
                 reach, extra={"unit": unit, "param": param})
+
+
+def _is_docstring(stmt) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and \
+        isinstance(stmt.body[0], cst.Expr) and \
+        isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def _optional(annotation: cst.Annotation, model):
+    """(new annotation, imports): `Optional[X]`, or `X | None` when the file
+    already writes that; unchanged when it already admits None."""
+    from ..fixes import AddImport
+    text = node_text(annotation.annotation)
+    if "Optional" in text or "None" in text or text == "Any":
+        return annotation, ()
+    if "| None" in model.module.code:
+        return annotation.with_changes(annotation=cst.BinaryOperation(
+            annotation.annotation, cst.BitOr(), cst.Name("None"))), ()
+    new = cst.Subscript(cst.Name("Optional"), [cst.SubscriptElement(cst.Index(annotation.annotation))])
+    return annotation.with_changes(annotation=new), (AddImport("typing", "Optional"),)
+
+
+def fix(finding, model):
+    """LAM103 (SPEC autofix): default to None and create the object in an
+    `if x is None:` line, the function's first statement after the docstring."""
+    from ..fixes import Fix, InsertAfter, InsertBefore, Replace
+    unit, param = finding.extra["unit"], finding.extra["param"]
+    fn = unit.node
+    if not isinstance(fn.body, cst.IndentedBlock) or param.star:
+        return None
+    from ..fixes.placement import names_in
+    from libcst.metadata import BuiltinScope, GlobalScope, ImportAssignment
+    global_scope = model.symbols.scopes.get(model.module)
+    if param.annotation is not None and any(
+            not isinstance(a, ImportAssignment) for a in global_scope.assignments["Optional"]):
+        return None     # the module's own `Optional` is not typing's
+    body_scope = model.symbols.scopes.get(fn.body.body[0]) if fn.body.body else None
+    for used in names_in(param.default):
+        if body_scope is not None and any(not isinstance(a.scope, (GlobalScope, BuiltinScope))
+                                          for a in body_scope[used.value]):
+            return None  # inside the function the name means something else
+    name = param.name.value
+    new_param = param.with_changes(default=cst.Name("None"))
+    imports = ()
+    if param.annotation is not None:
+        annotation, imports = _optional(param.annotation, model)
+        new_param = new_param.with_changes(annotation=annotation)
+    indent = model.module.default_indent
+    guard = cst.parse_statement(
+        f"if {name} is None:{model.module.default_newline}"
+        f"{indent}{name} = {node_text(param.default)}{model.module.default_newline}",
+        config=model.module.config_for_parsing)
+    body = fn.body.body
+    first = body[0]
+    insert = InsertAfter(first, (guard,)) if _is_docstring(first) else InsertBefore(first, (guard,))
+    return Fix(f"default {name} to None and create {node_text(param.default)} in the function",
+               True, (Replace(param, new_param), insert, *imports))

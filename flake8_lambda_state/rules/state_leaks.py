@@ -70,3 +70,17 @@ def check(model) -> Iterator[Finding]:
 
 def _finding(code: str, write: StateWrite, message: str, **extra) -> Finding:
     return Finding(code, write.node, message, write.reach, extra={"write": write, **extra})
+
+
+def fix(finding, model):
+    """LAM101/LAM201 (SPEC autofix): the rebound global becomes a local of
+    the function, where the spec allows it (fixes/make_local.py). Safe for a
+    private name (`_last`); unsafe for a public one, which another module
+    may import."""
+    from ..analysis.state_writes import REBIND as rebind
+    from ..fixes.make_local import make_local
+    write = finding.extra.get("write")
+    if write is None or write.form != rebind or "." in write.container or \
+            not write.unit.is_function or write.container not in write.unit.facts.global_names:
+        return None
+    return make_local(model, write.unit, write.container)
