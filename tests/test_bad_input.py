@@ -65,7 +65,7 @@ def test_deep_files_through_check_and_flake8(tmp_path, monkeypatch, capsys):
     (tmp_path / "app.py").write_text(deep_module(DEEP["binary chain"]))
     assert main(["check", "--select", "LAM2,LAM3", "app.py"]) == 1
     out, err = capsys.readouterr()
-    assert [line.split(" ")[0] for line in out.splitlines()[:-1]] == [
+    assert [line.split(" ")[0] for line in out.splitlines() if " LAM" in line] == [
         "app.py:6:5:", "app.py:8:12:"] and err == ""
     # pyflakes itself gives up on the thousand-term chain; 199 brackets it reads
     (tmp_path / "app.py").write_text(deep_module(DEEP["brackets"]))
@@ -97,10 +97,8 @@ def test_plugin_and_check_decode_alike(tmp_path, monkeypatch, capsys):
     (tmp_path / "ok.py").write_bytes(STRAY_BYTE.replace(b"\xe9", "\u00e9".encode()))
     assert main(["check", "app.py", "ok.py"]) == 1
     out, err = capsys.readouterr()
-    assert out.splitlines() == [
-        out.splitlines()[0],
-        "1 finding(s) in 1 of 2 file(s) checked, 1 skipped"]
-    assert out.startswith("ok.py:6:12: LAM301 ")
+    assert out.startswith("ok.py:6:12: LAM301 ") and out.count(" LAM") == 1
+    assert "1 finding(s) in 1 of 2 file(s) checked, 1 skipped" in out
     assert err == f"app.py: skipped: {STRAY_REASON}\n"
     proc = flake8("app.py", "ok.py", cwd=tmp_path)
     assert [line.split(" ")[:2] for line in proc.stdout.splitlines()] == [["ok.py:6:12:", "LAM301"]]
