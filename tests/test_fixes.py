@@ -711,6 +711,7 @@ APPENDS = "    acc.append(x)\n    return acc\n"
     ("def g(y: int | None = None):\n    return y\n\n\ndef f(x, acc: list = []):\n",
      "def g(y: int | None = None):\n    return y\n\n\ndef f(x, acc: list | None = None):\n"),
     ("Optional = list\n\n\ndef f(x, acc=[]):\n", "Optional = list\n\n\ndef f(x, acc=None):\n"),
+    ("def f(x, acc: list | None = []):\n", "def f(x, acc: list | None = None):\n"),
 ])
 def test_lam103_fix_keeps_the_annotation_true(before, after):
     guard = "    if acc is None:\n        acc = []\n"
@@ -736,6 +737,17 @@ def test_lam103_fix_follows_the_files_indentation():
     "def f(x, acc=[]): acc.append(x)\n",                                   # one-line body
     "Optional = list\n\n\ndef f(x, acc: list = []):\n" + APPENDS,          # not typing's Optional
     "EMPTY = []\n\n\ndef f(x, acc=list(EMPTY)):\n    EMPTY = 1\n" + APPENDS,   # shadowed inside
+    "def f(x, acc=list(), list=None):\n" + APPENDS,                     # a parameter's name
 ])
 def test_lam103_fix_leaves_alone_what_it_cannot_rewrite_safely(source):
     assert unchanged(source + CALLS_F, codes=["LAM103"])
+
+
+@pytest.mark.parametrize("before, after", [
+    ("def f(x, acc=[]):\n    return acc\n",                     # a one-statement body
+     "def f(x, acc=None):\n    if acc is None:\n        acc = []\n    return acc\n"),
+    ("def f(x, acc=list()):\n    acc.append(x)\n",             # a default that names a builtin
+     "def f(x, acc=None):\n    if acc is None:\n        acc = list()\n    acc.append(x)\n"),
+])
+def test_lam103_fix_of_short_bodies_and_named_defaults(before, after):
+    assert fixed(before + CALLS_F, codes=["LAM103"]) == after + CALLS_F
