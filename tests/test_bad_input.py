@@ -62,12 +62,12 @@ def test_recursion_past_the_deep_stack_is_a_skip_not_a_crash(monkeypatch):
 def test_deep_files_through_check_and_flake8(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "app.py").write_text(deep_module(DEEP["binary chain"]))
+    (tmp_path / "app.py").write_text(deep_module(DEEP["unary"]))
     assert main(["check", "--select", "LAM2,LAM3", "app.py"]) == 1
     out, err = capsys.readouterr()
     assert [line.split(" ")[0] for line in out.splitlines() if " LAM" in line] == [
         "app.py:6:5:", "app.py:8:12:"] and err == ""
-    # pyflakes itself gives up on the thousand-term chain; 199 brackets it reads
+    # pyflakes itself gives up on a thousand-deep unary chain; 199 brackets it reads
     (tmp_path / "app.py").write_text(deep_module(DEEP["brackets"]))
     proc = flake8("app.py", cwd=tmp_path)
     assert [line.split(" ")[:2] for line in proc.stdout.splitlines()] == [

@@ -139,7 +139,7 @@ def check_findings(findings, source):
 
 @pytest.mark.parametrize("kind", sorted(PROGRAMS))
 def test_lint_source_never_raises_and_the_prefilter_drops_nothing(kind):
-    @examples(40 if kind == "handler" else 15)
+    @examples(24 if kind == "handler" else 10)
     @given(PROGRAMS[kind])
     def run(source):
         result = lint_source(source, "<nowhere>/app.py", NO_CACHE)
@@ -180,7 +180,7 @@ def _check(*argv):
 def test_check_reports_what_lint_source_finds(folder, kind, monkeypatch):
     monkeypatch.chdir(folder)
 
-    @examples(20 if kind == "handler" else 8)
+    @examples(12 if kind == "handler" else 5)
     @given(PROGRAMS[kind])
     def run(source):
         path = _write(folder, source)
@@ -205,7 +205,7 @@ def style_guide():
 
 @pytest.mark.parametrize("kind", sorted(PROGRAMS))
 def test_the_flake8_plugin_reports_what_lint_source_finds(folder, style_guide, kind, capsys):
-    @examples(12 if kind == "handler" else 5)
+    @examples(8 if kind == "handler" else 4)
     @given(PROGRAMS[kind])
     def run(source):
         path = _write(folder, source)
@@ -240,7 +240,7 @@ DOCUMENTS = st.recursive(
     max_leaves=25)
 
 
-@examples(150)
+@examples(80)
 @given(DOCUMENTS, st.sampled_from(["template.yaml", "template.json", "serverless.yml"]),
        st.booleans())
 def test_template_loading_never_raises_anything_but_a_template_error(document, name, as_text):
@@ -284,7 +284,7 @@ CFG = st.one_of(
     st.text(max_size=40))
 
 
-@examples(120)
+@examples(60)
 @given(TOML, CFG, st.binary(max_size=4))
 def test_config_loading_is_a_settings_error_or_a_usable_config(pyproject, setup_cfg, stray):
     with tempfile.TemporaryDirectory() as tmp:
