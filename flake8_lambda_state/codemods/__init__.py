@@ -59,7 +59,9 @@ class ClearLoggerState(LambdaStateFix):
 
 
 class CacheBundledReads(LambdaStateFix):
-    DESCRIPTION = "LAM303: read bundled text files once, in a functools.cache getter."
+    DESCRIPTION = ("LAM303: read bundled text files once, in a functools.cache getter; fetch "
+                   "parameters and secrets through Powertools with max_age (modules that "
+                   "import Powertools).")
     CODES = ("LAM303",)
 
 

@@ -167,7 +167,16 @@ _RULES = [
         "    rules = load_rules()\n    key = ssm.get_parameter(Name=\"/app/key\")\n",
         fix_safety="safe for text and bytes (`Path(P).read_text()`, `open(P).read()`); unsafe for "
         "loaded objects (json, yaml, pickle, models), which every invocation then shares: code "
-        "that changes them would leak. Parameters and secrets are not fixed",
+        "that changes them would leak. A parameter or secret fetch "
+        "(`ssm.get_parameter(Name=N)[\"Parameter\"][\"Value\"]`, "
+        "`get_secret_value(SecretId=S)[\"SecretString\"]`) becomes Powertools "
+        "`parameters.get_parameter(N, max_age=300)` / `get_secret(S, max_age=300)` (values "
+        "refresh every 5 minutes; `WithDecryption` becomes `decrypt`), only in a module that "
+        "already imports Powertools: safe, both return the same str (get_secret returns the "
+        "SecretString; it returns bytes only for a binary secret, where the original raised "
+        "KeyError). Not fixed: other arguments or result uses, a client built with more than "
+        "its service name (its region or credentials would not carry over), a fetch inside a "
+        "`try` (Powertools raises GetParameterError, not ClientError)",
     ),
     RuleInfo(
         "LAM304", "a one-shot HTTP request opens a new connection per invocation",
