@@ -3,6 +3,9 @@ max_age, only in modules that already import Powertools and only for shapes
 that map exactly (exact fixed source, or the file left as it was)."""
 import textwrap
 
+from libcst.codemod import CodemodTest
+
+from flake8_lambda_state.codemods import AllFixes
 from flake8_lambda_state.fixes.pipeline import fix_source
 from flake8_lambda_state.settings import Settings
 from tests.helpers import codes
@@ -78,7 +81,7 @@ def refused(body, head=HEAD):
     source = textwrap.dedent(head) + textwrap.dedent(body)
     assert [c for c in codes(source) if c[1] == "LAM303"], "the case must be a LAM303 finding"
     result = fix_source(source, "app.py", Settings(), ["LAM303"], True)
-    return result.new == source and not result.applied
+    return result.new == source and not result.applied and not result.refused   # none offered
 
 
 def test_no_fix_without_a_powertools_import():
@@ -157,3 +160,29 @@ def test_a_parameters_name_taken_by_something_else_is_not_fixed():
         def handler(event, context):
             return ssm.get_parameter(Name="/app/key")["Parameter"]["Value"]
         ''')
+
+
+class TestAllFixesCodemod(CodemodTest):
+    TRANSFORM = AllFixes
+
+    def test_the_codemod_fetches_through_powertools(self):
+        self.assertCodemod('''
+import boto3
+from aws_lambda_powertools import Tracer
+
+secrets = boto3.client("secretsmanager")
+
+
+def handler(event, context):
+    return {"token": secrets.get_secret_value(SecretId="app/token")["SecretString"]}
+''', '''
+import boto3
+from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.utilities import parameters
+
+secrets = boto3.client("secretsmanager")
+
+
+def handler(event, context):
+    return {"token": parameters.get_secret("app/token", max_age=300)}
+''')

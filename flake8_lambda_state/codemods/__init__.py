@@ -42,6 +42,14 @@ class HoistClients(LambdaStateFix):
     CODES = ("LAM301",)
 
 
+class MemoizeRequestClients(LambdaStateFix):
+    DESCRIPTION = ("LAM301 (unsafe: invocations with the same arguments share a client): every "
+                   "LAM301 fix, and a client built from hashable request data becomes a "
+                   "functools.lru_cache getter keyed on those arguments.")
+    CODES = ("LAM301",)
+    UNSAFE = True
+
+
 class MakeGlobalsLocal(LambdaStateFix):
     DESCRIPTION = ("LAM101/LAM201: a private global that one function assigns before any read "
                    "becomes its local.")
@@ -77,4 +85,4 @@ class AllFixes(LambdaStateFix):
 
 
 __all__ = ["AllFixes", "CacheBundledReads", "ClearLoggerState", "HoistClients", "LambdaStateFix",
-           "MakeGlobalsLocal", "NoneSentinel", "SessionForOneShotRequests"]
+           "MakeGlobalsLocal", "MemoizeRequestClients", "NoneSentinel", "SessionForOneShotRequests"]

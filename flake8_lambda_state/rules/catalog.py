@@ -136,9 +136,15 @@ _RULES = [
         fix_safety="safe: only boto3, requests and httpx.Client, which do no I/O when built, move to "
         "module scope (after the imports and the constants they use); connections get a "
         "functools.cache getter, a factory wrapper @functools.cache when every call passes "
-        "hashable constants. Not fixed: request-data arguments, a client in a `with`, a "
-        "connection the code closes, code that writes os.environ before building a boto3 "
-        "client, a hoist that would add a finding (a session whose headers are set per call)",
+        "hashable constants. A boto3/requests/httpx.Client client built from request data "
+        "that is certainly hashable (an f-string, a literal, a `+` with a string) becomes a "
+        "module-level `functools.lru_cache(maxsize=32)` getter keyed on those arguments: "
+        "unsafe, since invocations with the same arguments then share one client (a session's "
+        "cookies and headers, event hooks registered on it). Not fixed: request arguments that "
+        "may be unhashable (a bare `event[\"x\"]` may be a dict), a client in a `with`, a "
+        "client or connection the code closes, code that writes os.environ before building a "
+        "boto3 client, a hoist that would add a finding (a session whose headers are set per "
+        "call)",
     ),
     RuleInfo(
         "LAM302", "reachable code closes a module-scope client or connection",

@@ -1,0 +1,197 @@
+"""LAM301's unsafe fix for a client built from request data: a
+functools.lru_cache getter keyed on those arguments, only when they are
+certainly hashable (exact fixed source, or the file left as it was)."""
+import textwrap
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext, CodemodTest, SkipFile
+
+from flake8_lambda_state.codemods import HoistClients, MemoizeRequestClients
+from flake8_lambda_state.fixes.pipeline import fix_source
+from flake8_lambda_state.settings import Settings
+from tests.helpers import codes
+
+
+def fixed(source, unsafe=True):
+    source = textwrap.dedent(source)
+    result = fix_source(source, "app.py", Settings(), ["LAM301"], unsafe)
+    assert result.skipped is None
+    again = fix_source(result.new, "app.py", Settings(), ["LAM301"], unsafe)
+    assert again.new == result.new and not again.applied        # idempotent
+    compile(result.new, "app.py", "exec")
+    return result
+
+
+WEBSOCKET = '''
+    import boto3
+
+
+    def handler(event, context):
+        domain = event["requestContext"]["domainName"]
+        stage = event["requestContext"]["stage"]
+        # one per endpoint
+        client = boto3.client("apigatewaymanagementapi", endpoint_url=f"https://{domain}/{stage}")
+        client.post_to_connection(ConnectionId=event["requestContext"]["connectionId"], Data=b"hi")
+        return {"statusCode": 200}
+    '''
+
+
+def test_a_request_keyed_client_becomes_a_bounded_memoized_getter():
+    result = fixed(WEBSOCKET)
+    assert result.new == textwrap.dedent('''
+        import boto3
+        import functools
+
+
+        @functools.lru_cache(maxsize=32)
+        def _apigatewaymanagementapi_client(endpoint_url):
+            return boto3.client("apigatewaymanagementapi", endpoint_url=endpoint_url)
+
+
+        def handler(event, context):
+            domain = event["requestContext"]["domainName"]
+            stage = event["requestContext"]["stage"]
+            # one per endpoint
+            client = _apigatewaymanagementapi_client(f"https://{domain}/{stage}")
+            client.post_to_connection(ConnectionId=event["requestContext"]["connectionId"], Data=b"hi")
+            return {"statusCode": 200}
+        ''')
+    assert [code for code, _title in result.applied] == ["LAM301"]
+    left = codes(result.new)
+    assert not [c for c in left if c[1] in ("LAM301", "LAM104")], left
+
+
+def test_it_is_unsafe_applied_only_with_unsafe_fixes():
+    result = fixed(WEBSOCKET, unsafe=False)
+    assert result.new == textwrap.dedent(WEBSOCKET)
+    assert result.unsafe_left == 1
+
+
+def test_constant_arguments_stay_in_the_getter_and_a_taken_name_is_avoided():
+    result = fixed('''
+        import boto3
+
+        REGION = "eu-west-1"
+        _dynamodb_resource = None
+
+
+        def handler(event, context):
+            table = boto3.resource("dynamodb", REGION, endpoint_url="http://" + event["host"])
+            return table.Table("t").get_item(Key={"id": event["id"]})
+        ''')
+    assert result.new == textwrap.dedent('''
+        import boto3
+        import functools
+
+        REGION = "eu-west-1"
+
+
+        @functools.lru_cache(maxsize=32)
+        def __dynamodb_resource(endpoint_url):
+            return boto3.resource("dynamodb", REGION, endpoint_url=endpoint_url)
+        _dynamodb_resource = None
+
+
+        def handler(event, context):
+            table = __dynamodb_resource("http://" + event["host"])
+            return table.Table("t").get_item(Key={"id": event["id"]})
+        ''')
+
+
+def refused(source):
+    source = textwrap.dedent(source)
+    assert [c for c in codes(source) if c[1] == "LAM301"], "the case must be a LAM301 finding"
+    result = fix_source(source, "app.py", Settings(), ["LAM301"], True)
+    return result.new == source and not result.applied and not result.refused   # none offered
+
+
+def test_an_argument_that_may_be_a_dict_is_not_fixed():
+    assert refused('''
+        import boto3
+
+
+        def handler(event, context):
+            return boto3.client("s3", region_name=event["region"]).list_buckets()
+        ''')
+    assert refused('''
+        import boto3
+
+
+        def handler(event, context):
+            return boto3.client("s3", config=event.get("config")).list_buckets()
+        ''')
+
+
+def test_a_client_the_code_closes_or_opens_with_with_is_not_fixed():
+    assert refused('''
+        import httpx
+
+
+        def handler(event, context):
+            client = httpx.Client(base_url=f"https://{event['host']}")
+            try:
+                return client.get("/").json()
+            finally:
+                client.close()
+        ''')
+    assert refused('''
+        import httpx
+
+
+        def handler(event, context):
+            with httpx.Client(base_url=f"https://{event['host']}") as client:
+                return client.get("/").json()
+        ''')
+
+
+def test_a_session_chain_or_environment_write_is_not_fixed():
+    assert refused('''
+        import boto3
+
+
+        def handler(event, context):
+            return boto3.Session(region_name=f"{event['region']}").client("s3").list_buckets()
+        ''')
+    assert refused('''
+        import os
+        import boto3
+
+
+        def handler(event, context):
+            os.environ["AWS_REGION"] = "eu-west-1"
+            return boto3.client("s3", endpoint_url=f"https://{event['host']}").list_buckets()
+        ''')
+
+
+class TestMemoizeRequestClientsCodemod(CodemodTest):
+    TRANSFORM = MemoizeRequestClients
+
+    def test_the_codemod_applies_the_unsafe_fix(self):
+        self.assertCodemod('''
+import httpx
+
+
+def handler(event, context):
+    client = httpx.Client(base_url=f"https://{event['host']}")
+    return client.get("/").json()
+''', '''
+import httpx
+import functools
+
+
+@functools.lru_cache(maxsize=32)
+def _http_client(base_url):
+    return httpx.Client(base_url=base_url)
+
+
+def handler(event, context):
+    client = _http_client(f"https://{event['host']}")
+    return client.get("/").json()
+''')
+
+
+def test_hoist_clients_leaves_the_request_keyed_client_alone():
+    codemod = HoistClients(CodemodContext(filename="app.py"))
+    with pytest.raises(SkipFile, match="nothing to fix"):
+        codemod.transform_module(cst.parse_module(textwrap.dedent(WEBSOCKET)))
