@@ -11,6 +11,7 @@ from flake8_lambda_state.settings import Settings
 from tests.helpers import codes
 
 HEAD = '''
+    import json
     import boto3
     from aws_lambda_powertools import Logger
 
@@ -39,6 +40,7 @@ def test_parameter_and_secret_become_cached_powertools_calls():
             return {"key": key, "token": token}
         ''')
     assert result.new == textwrap.dedent('''
+        import json
         import boto3
         from aws_lambda_powertools import Logger
         from aws_lambda_powertools.utilities import parameters
@@ -186,3 +188,18 @@ secrets = boto3.client("secretsmanager")
 def handler(event, context):
     return {"token": parameters.get_secret("app/token", max_age=300)}
 ''')
+
+
+def test_a_fetch_in_a_helper_is_fixed_where_it_is():
+    result = fixed('''
+        def handler(event, context):
+            return {"user": read_secret("gateway/username")}
+
+
+        def read_secret(secret_name):
+            return json.loads(secrets.get_secret_value(SecretId=secret_name)["SecretString"])["user"]
+        ''')
+    assert result.new.endswith(textwrap.dedent('''
+        def read_secret(secret_name):
+            return json.loads(parameters.get_secret(secret_name, max_age=300))["user"]
+        '''))

@@ -1,7 +1,9 @@
 """LAM301's unsafe fix for a client built from request data: a
 functools.lru_cache getter keyed on those arguments, only when they are
 certainly hashable (exact fixed source, or the file left as it was)."""
+import sys
 import textwrap
+import types
 
 import libcst as cst
 import pytest
@@ -195,3 +197,42 @@ def test_hoist_clients_leaves_the_request_keyed_client_alone():
     codemod = HoistClients(CodemodContext(filename="app.py"))
     with pytest.raises(SkipFile, match="nothing to fix"):
         codemod.transform_module(cst.parse_module(textwrap.dedent(WEBSOCKET)))
+
+
+def test_the_fixed_handler_answers_the_same_and_builds_one_client_per_endpoint(monkeypatch):
+    """Running code: a stub boto3 counts the clients built; three invocations
+    on two endpoints build two clients after the fix, three before."""
+    def run(source):
+        built = []
+
+        class Client:
+            def __init__(self, service, endpoint_url):
+                built.append(endpoint_url)
+                self.endpoint = endpoint_url
+
+            def post_to_connection(self, ConnectionId, Data):
+                return (self.endpoint, ConnectionId, Data)
+
+        monkeypatch.setitem(sys.modules, "boto3", types.SimpleNamespace(client=Client))
+        namespace = {}
+        exec(compile(source, "app.py", "exec"), namespace)
+        events = [{"requestContext": {"domainName": d, "stage": "prod", "connectionId": c}}
+                  for d, c in (("a.example", "c1"), ("b.example", "c2"), ("a.example", "c3"))]
+        return [namespace["handler"](event, None) for event in events], built
+
+    source = textwrap.dedent('''
+        import boto3
+
+
+        def handler(event, context):
+            ctx = event["requestContext"]
+            domain, stage = ctx["domainName"], ctx["stage"]
+            client = boto3.client("apigatewaymanagementapi", endpoint_url=f"https://{domain}/{stage}")
+            return client.post_to_connection(ConnectionId=ctx["connectionId"], Data=b"hi")
+        ''')
+    new = fixed(source).new
+    assert "@functools.lru_cache(maxsize=32)" in new
+    before, built_before = run(source)
+    after, built_after = run(new)
+    assert after == before
+    assert (len(built_before), built_after) == (3, ["https://a.example/prod", "https://b.example/prod"])
