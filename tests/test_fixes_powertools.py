@@ -8,7 +8,7 @@ from libcst.codemod import CodemodTest
 from flake8_lambda_state.codemods import AllFixes
 from flake8_lambda_state.fixes.pipeline import fix_source
 from flake8_lambda_state.settings import Settings
-from tests.helpers import codes
+from tests.helpers import codes, fix_checked, no_fix_offered
 
 HEAD = '''
     import json
@@ -23,13 +23,7 @@ HEAD = '''
 
 
 def fixed(body, unsafe=False):
-    source = textwrap.dedent(HEAD) + textwrap.dedent(body)
-    result = fix_source(source, "app.py", Settings(), ["LAM303"], unsafe)
-    assert result.skipped is None
-    again = fix_source(result.new, "app.py", Settings(), ["LAM303"], unsafe)
-    assert again.new == result.new and not again.applied        # idempotent
-    compile(result.new, "app.py", "exec")
-    return result
+    return fix_checked(textwrap.dedent(HEAD) + textwrap.dedent(body), "LAM303", unsafe)
 
 
 def test_parameter_and_secret_become_cached_powertools_calls():
@@ -80,10 +74,7 @@ def test_existing_parameters_import_is_reused_and_a_constant_name_kept():
 
 
 def refused(body, head=HEAD):
-    source = textwrap.dedent(head) + textwrap.dedent(body)
-    assert [c for c in codes(source) if c[1] == "LAM303"], "the case must be a LAM303 finding"
-    result = fix_source(source, "app.py", Settings(), ["LAM303"], True)
-    return result.new == source and not result.applied and not result.refused   # none offered
+    return no_fix_offered(textwrap.dedent(head) + textwrap.dedent(body), "LAM303")
 
 
 def test_no_fix_without_a_powertools_import():

@@ -10,19 +10,11 @@ import pytest
 from libcst.codemod import CodemodContext, CodemodTest, SkipFile
 
 from flake8_lambda_state.codemods import HoistClients, MemoizeRequestClients
-from flake8_lambda_state.fixes.pipeline import fix_source
-from flake8_lambda_state.settings import Settings
-from tests.helpers import codes
+from tests.helpers import codes, fix_checked, no_fix_offered
 
 
 def fixed(source, unsafe=True):
-    source = textwrap.dedent(source)
-    result = fix_source(source, "app.py", Settings(), ["LAM301"], unsafe)
-    assert result.skipped is None
-    again = fix_source(result.new, "app.py", Settings(), ["LAM301"], unsafe)
-    assert again.new == result.new and not again.applied        # idempotent
-    compile(result.new, "app.py", "exec")
-    return result
+    return fix_checked(textwrap.dedent(source), "LAM301", unsafe)
 
 
 WEBSOCKET = '''
@@ -102,10 +94,7 @@ def test_constant_arguments_stay_in_the_getter_and_a_taken_name_is_avoided():
 
 
 def refused(source):
-    source = textwrap.dedent(source)
-    assert [c for c in codes(source) if c[1] == "LAM301"], "the case must be a LAM301 finding"
-    result = fix_source(source, "app.py", Settings(), ["LAM301"], True)
-    return result.new == source and not result.applied and not result.refused   # none offered
+    return no_fix_offered(textwrap.dedent(source), "LAM301")
 
 
 def test_an_argument_that_may_be_a_dict_is_not_fixed():
