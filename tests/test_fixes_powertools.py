@@ -194,3 +194,12 @@ def test_a_fetch_in_a_helper_is_fixed_where_it_is():
         def read_secret(secret_name):
             return json.loads(parameters.get_secret(secret_name, max_age=300))["user"]
         '''))
+
+
+def test_a_local_called_parameters_is_not_shadowed():
+    assert refused('''
+        def handler(event, context):
+            parameters = event["parameters"]
+            key = ssm.get_parameter(Name="/app/key")["Parameter"]["Value"]
+            return {"key": key, "parameters": parameters}
+        ''')
