@@ -14,8 +14,8 @@ from libcst.codemod import CodemodCommand, SkipFile
 class LambdaStateFix(CodemodCommand):
     """Applies the fixes of CODES to one module, as `fix` would."""
     DESCRIPTION: ClassVar[str] = "Apply every safe flake8-lambda-state autofix."
-    CODES: ClassVar[Tuple[str, ...]] = ("LAM101", "LAM103", "LAM201", "LAM205", "LAM301", "LAM303",
-                                         "LAM501")
+    CODES: ClassVar[Tuple[str, ...]] = (
+        "LAM101", "LAM103", "LAM201", "LAM205", "LAM301", "LAM303", "LAM501")
     UNSAFE: ClassVar[bool] = False
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
