@@ -245,6 +245,48 @@ def test_an_aliased_import_is_used_as_written():
     assert out.count("snapshot_restore_py") == 1
 
 
+def test_the_import_with_a_fallback_for_local_runs_is_used():
+    assert fixed('''
+        import uuid
+
+        try:
+            from snapshot_restore_py import register_after_restore
+        except ImportError:
+
+            def register_after_restore(func):
+                return func
+
+
+        RUN_ID = uuid.uuid4().hex
+
+
+        def handler(event, context):
+            return RUN_ID
+        ''') == same('''
+        import uuid
+
+        try:
+            from snapshot_restore_py import register_after_restore
+        except ImportError:
+
+            def register_after_restore(func):
+                return func
+
+
+        RUN_ID = uuid.uuid4().hex
+
+
+        @register_after_restore
+        def refresh_after_restore():
+            global RUN_ID
+            RUN_ID = uuid.uuid4().hex
+
+
+        def handler(event, context):
+            return RUN_ID
+        ''')
+
+
 @pytest.mark.parametrize("source", [
     # a seeding call is not a `NAME = <expr>`
     '''
