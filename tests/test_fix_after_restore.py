@@ -245,6 +245,19 @@ def test_an_aliased_import_is_used_as_written():
     assert out.count("snapshot_restore_py") == 1
 
 
+def test_an_annotated_value_is_rebound_without_its_annotation():
+    out = fixed('''
+        import random
+        import snapshot_restore_py
+
+        JITTER: float = random.uniform(0, 1)
+
+        def handler(event, context):
+            return JITTER
+        ''')
+    assert "    global JITTER\n    JITTER = random.uniform(0, 1)\n" in out
+
+
 def test_the_import_with_a_fallback_for_local_runs_is_used():
     assert fixed('''
         import uuid

@@ -14,7 +14,7 @@ from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, Globa
 
 from ..vocabulary import AFTER_RESTORE_HOOKS, SNAPSHOT_MODULE
 from .edits import AddImport, Fix, InsertAfter, Replace
-from .placement import fresh_name, names_in
+from .placement import fresh_name, inside, names_in
 
 HOOK_FUNCTION = "register_after_restore"
 HOOK_NAMES = ("refresh_after_restore",)
@@ -103,15 +103,9 @@ def _read_at_init(model, name: str, stmt) -> bool:
                 if (start.line, start.column) > (end.line, end.column):
                     return True
             elif isinstance(scope, FunctionScope) and any(
-                    _inside(model, ref.node, fn) for fn in init_functions):
+                    inside(model, ref.node, fn) for fn in init_functions):
                 return True
     return False
-
-
-def _inside(model, node, outer) -> bool:
-    pos, span = model.positions[node], model.positions[outer]
-    return (span.start.line, span.start.column) <= (pos.start.line, pos.start.column) and \
-        (pos.end.line, pos.end.column) <= (span.end.line, span.end.column)
 
 
 def _decorator(model, before) -> Optional[tuple]:
@@ -225,7 +219,7 @@ def recompute_after_restore(model, value, flagged) -> Optional[Fix]:
             seen.add(rebinding.name)
             rebindings.append(rebinding)
     rebindings.sort(key=lambda r: model.positions[r.statement].start.line)
-    hooks = [u for u in model.snapshots.hooks["after"]]
+    hooks = model.snapshots.hooks["after"]
     if len(hooks) > 1:
         return None             # which one to extend is the author's choice
     edits = _extended_hook(model, hooks[0], rebindings) if hooks else _new_hook(model, rebindings)
