@@ -8,6 +8,7 @@ from libcst.metadata import ImportAssignment
 
 from ..analysis.names import dotted, node_text, string_value
 from .edits import AddImport, Fix, Replace
+from .placement import inside
 
 PARAMETER_MAX_AGE = 300     # seconds: a rotated value is picked up within 5 minutes
 POWERTOOLS = "aws_lambda_powertools"
@@ -107,15 +108,14 @@ def _subscripted(statement, call, keys) -> Optional[cst.Subscript]:
 
 
 class _Tries(cst.CSTVisitor):
-    def __init__(self, positions, line):
-        self.positions, self.line, self.found = positions, line, False
+    def __init__(self, model, statement):
+        self.model, self.statement, self.found = model, statement, False
 
     def visit_FunctionDef(self, node):
         return False
 
     def visit_Try(self, node):
-        span = self.positions[node.body]
-        self.found |= span.start.line <= self.line <= span.end.line
+        self.found |= inside(self.model, self.statement, node.body)
 
     visit_TryStar = visit_Try
 
@@ -123,12 +123,9 @@ class _Tries(cst.CSTVisitor):
 def _inside_try(model, unit, statement) -> bool:
     """The statement is in the body of a `try` of its function: Powertools
     raises GetParameterError where boto3 raised ClientError."""
-    positions = model.positions
-    line = positions[statement].start.line
-    tries = _Tries(positions, line)
+    tries = _Tries(model, statement)
     for holder in unit.node.body.body:
-        span = positions[holder]
-        if holder is not statement and span.start.line <= line <= span.end.line:
+        if holder is not statement and inside(model, statement, holder):
             holder.visit(tries)
     return tries.found
 

@@ -226,6 +226,18 @@ _RULES = [
         "RUN_ID = str(uuid.uuid4())\n\n@register_after_restore\ndef new_run_id():\n"
         "    global RUN_ID\n    RUN_ID = str(uuid.uuid4())\n\n"
         "def handler(event, context):\n    return {\"run\": RUN_ID}\n",
+        fixable=True,
+        fixed="from snapshot_restore_py import register_after_restore\nimport uuid\n\n"
+        "RUN_ID = str(uuid.uuid4())\n\n\n@register_after_restore\ndef refresh_after_restore():\n"
+        "    global RUN_ID\n    RUN_ID = str(uuid.uuid4())\n\n\n"
+        "def handler(event, context):\n    return {\"run\": RUN_ID}\n",
+        fix_safety="the init value stays and one hook per module recomputes every flagged name "
+        "(an existing after-restore hook gets the rebinding instead); safe when no other init "
+        "code reads the value after it is computed, unsafe when a later module-level statement "
+        "or a function init calls reads it (that code keeps the snapshot's value). Not fixed: a "
+        "value that is not a top-level `NAME = <expr>` bound once (`random.seed()`, an attribute, "
+        "a value set in a function), an expression with a walrus or a lambda, and a "
+        "module with two after-restore hooks or one that returns",
     ),
     RuleInfo(
         "LAM502", "init code of a SnapStart function opens a database or broker connection "
