@@ -44,6 +44,14 @@ class HoistClients(LambdaStateFix):
     CODES = ("LAM301",)
 
 
+class MemoizeRequestClients(LambdaStateFix):
+    DESCRIPTION = ("LAM301 (unsafe: invocations with the same arguments share a client): every "
+                   "LAM301 fix, and a client built from hashable request data becomes a "
+                   "functools.lru_cache getter keyed on those arguments.")
+    CODES = ("LAM301",)
+    UNSAFE = True
+
+
 class MakeGlobalsLocal(LambdaStateFix):
     DESCRIPTION = ("LAM101/LAM201: a private global that one function assigns before any read "
                    "becomes its local.")
@@ -61,7 +69,9 @@ class ClearLoggerState(LambdaStateFix):
 
 
 class CacheBundledReads(LambdaStateFix):
-    DESCRIPTION = "LAM303: read bundled text files once, in a functools.cache getter."
+    DESCRIPTION = ("LAM303: read bundled text files once, in a functools.cache getter; fetch "
+                   "parameters and secrets through Powertools with max_age (modules that "
+                   "import Powertools).")
     CODES = ("LAM303",)
 
 
@@ -83,5 +93,5 @@ class AllFixes(LambdaStateFix):
 
 
 __all__ = ["AllFixes", "CacheBundledReads", "ClearLoggerState", "HoistClients", "LambdaStateFix",
-           "MakeGlobalsLocal", "NoneSentinel", "RecomputeAfterRestore",
+           "MakeGlobalsLocal", "MemoizeRequestClients", "NoneSentinel", "RecomputeAfterRestore",
            "SessionForOneShotRequests"]
