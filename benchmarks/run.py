@@ -311,18 +311,23 @@ def main(argv=None) -> int:
         one = os.path.join(single, "handlers", "module.py")
         with open(one, "w", encoding="utf-8") as fh:
             fh.write(handler_code.module(PER_LINE_LINES[q]))
-        rows = overhead_rows(f"stdlib, {STDLIB_FILES[q]} files", [stdlib], 1.05, args, scratch)
-        rows += overhead_rows(f"generated, {files} files", [dense], 2.0, args, scratch)
+        rows = []
+
+        def add(new):       # each row on standard error as soon as it is measured
+            rows.extend(new)
+            print("\n".join(table(new).splitlines()[2:]), file=sys.stderr, flush=True)
+
+        add(overhead_rows(f"stdlib, {STDLIB_FILES[q]} files", [stdlib], 1.05, args, scratch))
+        add(overhead_rows(f"generated, {files} files", [dense], 2.0, args, scratch))
         for repo in args.repo:
-            rows += overhead_rows(os.path.basename(os.path.normpath(repo)), [repo], 1.15, args,
-                                  scratch)
-        rows.append(per_line_row("generated module", [one], args.repeat))
+            add(overhead_rows(os.path.basename(os.path.normpath(repo)), [repo], 1.15, args,
+                              scratch))
+        add([per_line_row("generated module", [one], args.repeat)])
         for repo in args.repo:
-            rows.append(per_line_row(os.path.basename(os.path.normpath(repo)),
-                                     handler_files(repo, PER_LINE_REPO_FILES[q], settings),
-                                     args.repeat))
-        rows += linearity_rows(sizes, args, scratch)
-        rows.append(jobs_row(dense, args))
+            add([per_line_row(os.path.basename(os.path.normpath(repo)),
+                              handler_files(repo, PER_LINE_REPO_FILES[q], settings), args.repeat)])
+        add(linearity_rows(sizes, args, scratch))
+        add([jobs_row(dense, args)])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(table(rows))
