@@ -232,7 +232,7 @@ def linearity_rows(sizes, args, scratch):
         from flake8_lambda_state.analysis.model import MAX_LINES
     except ImportError:       # the limit is gone
         MAX_LINES = math.inf
-    env = child_env("off")
+    env = child_env("off")     # no warm-up: the rows before compiled every import
     out = []
     for reachable in (True, False):
         kind = "all reachable" if reachable else "mostly unreachable"
@@ -242,7 +242,6 @@ def linearity_rows(sizes, args, scratch):
             path = os.path.join(folder, "handlers", f"module_{size}.py")
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(handler_code.module(size, reachable))
-            flake8_usage(path, True, env)                    # warm-up (imports compiled)
             base, plug = [], []
             for _ in range(args.repeat):
                 base.append(flake8_usage(path, False, env))
@@ -273,7 +272,6 @@ def jobs_row(folder, args):
     env = child_env("off")
     cmd = [sys.executable, "-m", "flake8_lambda_state", "check", "--exit-zero", "--quiet",
            "--output", os.devnull]
-    usage(cmd + ["--jobs", "1", folder], env)                  # warm-up
     one, two = [], []
     for _ in range(args.repeat):
         one.append(usage(cmd + ["--jobs", "1", folder], env)[1])
