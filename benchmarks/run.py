@@ -15,7 +15,7 @@ Prints one table and writes it as JSON (default benchmarks/results.json):
    `ast` tree (best of --repeat).
 3. Linearity: flake8 with the plugin on one generated handler module of 1k
    and 10k lines (and 100k with --large), every helper reachable and most
-   unreachable: CPU and peak RSS of the flake8 process, with the log-log
+   unreachable: CPU and peak RSS (VmHWM) of the flake8 process, with the log-log
    exponent of what the plugin adds.
 4. `flake8-lambda-state check --jobs 2` against `--jobs 1` (wall time) on the
    generated modules.
@@ -202,20 +202,36 @@ def per_line_row(label, paths, repeat):
 
 
 def usage(cmd, env):
-    """CPU seconds, wall seconds and peak RSS (MiB) of one child process."""
+    """CPU seconds and wall seconds of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     _pid, status, used = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    return used.ru_utime + used.ru_stime, wall, used.ru_maxrss / 1024
+    return used.ru_utime + used.ru_stime, wall
+
+
+# The peak RSS of the flake8 process as the kernel counts it for its own
+# memory (VmHWM): ru_maxrss of a child starts at its parent's peak (Linux
+# keeps it across fork and exec), and this process has libcst loaded.
+PEAK = """import atexit, os
+def _peak():
+    with open("/proc/self/status") as status, open(os.environ["LAM_BENCH_PEAK"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+atexit.register(_peak)
+"""
+WITH_PLUGIN = "import sys\nfrom flake8.main.cli import main\nsys.exit(main(sys.argv[1:]))\n"
 
 
 def flake8_usage(path, with_plugin, env):
+    """CPU seconds, wall seconds and peak RSS (MiB) of flake8 on `path`."""
     python = os.path.realpath(sys.executable)
-    cmd = [python, "-m", "flake8"] if with_plugin else [python, "-c", HIDE_PLUGIN]
-    return usage(cmd + FLAKE8_ARGS + [path], env)
+    with tempfile.NamedTemporaryFile("r") as peak:
+        code = PEAK + (WITH_PLUGIN if with_plugin else HIDE_PLUGIN)
+        cpu, wall = usage([python, "-c", code] + FLAKE8_ARGS + [path],
+                             dict(env, LAM_BENCH_PEAK=peak.name))
+        return cpu, wall, int(peak.read()) / 1024
 
 
 def exponent(sizes, values):
