@@ -230,7 +230,7 @@ def flake8_usage(path, with_plugin, env):
     with tempfile.NamedTemporaryFile("r") as peak:
         code = PEAK + (WITH_PLUGIN if with_plugin else HIDE_PLUGIN)
         cpu, wall = usage([python, "-c", code] + FLAKE8_ARGS + [path],
-                             dict(env, LAM_BENCH_PEAK=peak.name))
+                          dict(env, LAM_BENCH_PEAK=peak.name))
         return cpu, wall, int(peak.read()) / 1024
 
 
