@@ -35,4 +35,26 @@ def run_cli(capsys, *argv):
     return status, out.out, out.err
 
 
-__all__ = ["analyse", "findings", "codes", "messages", "run_cli", "build_settings", "Settings"]
+def fix_checked(source, code, unsafe=False):
+    """fix_source's result for one code, checked: the file was analysed, the
+    result compiles, and a second run changes nothing."""
+    from flake8_lambda_state.fixes.pipeline import fix_source
+    result = fix_source(source, "app.py", Settings(), [code], unsafe)
+    assert result.skipped is None
+    again = fix_source(result.new, "app.py", Settings(), [code], unsafe)
+    assert again.new == result.new and not again.applied        # idempotent
+    compile(result.new, "app.py", "exec")
+    return result
+
+
+def no_fix_offered(source, code) -> bool:
+    """The source has a `code` finding and its rule offers no fix for it
+    (not even one the pipeline would then refuse), with --unsafe-fixes."""
+    from flake8_lambda_state.fixes.pipeline import fix_source
+    assert [c for c in codes(source) if c[1] == code], f"the case must be a {code} finding"
+    result = fix_source(source, "app.py", Settings(), [code], True)
+    return result.new == source and not result.applied and not result.refused
+
+
+__all__ = ["analyse", "findings", "codes", "messages", "run_cli", "build_settings", "Settings",
+           "fix_checked", "no_fix_offered"]

@@ -6,7 +6,8 @@ import textwrap
 
 from libcst.codemod import CodemodTest
 
-from flake8_lambda_state.codemods import HoistClients, NoneSentinel, SessionForOneShotRequests
+from flake8_lambda_state.codemods import (HoistClients, NoneSentinel, RecomputeAfterRestore,
+                                          SessionForOneShotRequests)
 
 BEFORE = '''
 import boto3
@@ -77,3 +78,16 @@ def test_the_libcst_tool_runs_a_codemod_by_its_dotted_name(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert 'sqs = boto3.client("sqs")\n\n\ndef handler' in app.read_text()
+
+
+class TestRecomputeAfterRestore(CodemodTest):
+    TRANSFORM = RecomputeAfterRestore
+
+    def test_adds_the_hook(self):
+        self.assertCodemod(
+            "import uuid\nimport snapshot_restore_py\n\nRUN_ID = uuid.uuid4().hex\n\n\n"
+            "def handler(event, context):\n    return RUN_ID\n",
+            "import uuid\nimport snapshot_restore_py\n\nRUN_ID = uuid.uuid4().hex\n\n\n"
+            "@snapshot_restore_py.register_after_restore\ndef refresh_after_restore():\n"
+            "    global RUN_ID\n    RUN_ID = uuid.uuid4().hex\n\n\n"
+            "def handler(event, context):\n    return RUN_ID\n")

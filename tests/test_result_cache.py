@@ -3,6 +3,7 @@ analysed again, and any edit that can change its findings (its own text, a
 caller in another module, a module it imports, the settings) is analysed
 afresh."""
 import os
+import textwrap
 
 import pytest
 
@@ -189,3 +190,25 @@ def test_fix_analyses_afresh_whatever_the_cache_holds(tmp_path, cached):
     forget_indexes()
     result = lint_source(source, helpers, cached, fixes=True, keep_model=True)
     assert result.model is not None and result.findings[0].fix.edits
+
+
+def test_a_file_outside_any_project_is_answered_by_the_quick_key(tmp_path, monkeypatch):
+    import ast as ast_module
+
+    from flake8_lambda_state.engine import lint_source
+    from flake8_lambda_state.project import index as index_module
+    path = tmp_path / "lone.py"          # no root marker anywhere above tmp_path's files
+    path.write_text(textwrap.dedent(APP["helpers.py"]).replace("def save(key)",
+                                                               "def lambda_handler(key, ctx)"))
+    monkeypatch.setenv("FLAKE8_LAMBDA_STATE_CACHE_DIR", str(tmp_path / "cache"))
+    source = path.read_text()
+    first = lint_source(source, str(path), Settings(), tree=ast_module.parse(source)).findings
+    assert [f.code for f in first] == ["LAM301"]
+    forget_indexes()
+
+    def refuse(self):
+        raise AssertionError("solved again")
+    monkeypatch.setattr(index_module.ProjectIndex, "_solve", refuse)
+    _no_analysis(monkeypatch)
+    again_ = lint_source(source, str(path), Settings(), tree=ast_module.parse(source)).findings
+    assert [(f.code, f.line) for f in again_] == [(f.code, f.line) for f in first]

@@ -14,7 +14,8 @@ from libcst.codemod import CodemodCommand, SkipFile
 class LambdaStateFix(CodemodCommand):
     """Applies the fixes of CODES to one module, as `fix` would."""
     DESCRIPTION: ClassVar[str] = "Apply every safe flake8-lambda-state autofix."
-    CODES: ClassVar[Tuple[str, ...]] = ("LAM101", "LAM103", "LAM201", "LAM205", "LAM301", "LAM303")
+    CODES: ClassVar[Tuple[str, ...]] = (
+        "LAM101", "LAM103", "LAM201", "LAM205", "LAM301", "LAM303", "LAM501")
     UNSAFE: ClassVar[bool] = False
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
@@ -24,7 +25,8 @@ class LambdaStateFix(CodemodCommand):
         config = load_config(".")
         settings = build_settings(*(config.get(name) for name in (
             "lambda-handler-names", "lambda-handlers", "lambda-sensitive-names",
-            "lambda-client-factories", "lambda-templates", "lambda-cache-dir")))
+            "lambda-client-factories", "lambda-templates", "lambda-cache-dir",
+            "lambda-snapstart", "lambda-managed-instances")))
         filename = self.context.filename or "<stdin>.py"
         result = fix_source(tree.code, filename, settings, self.CODES, self.UNSAFE)
         if result.skipped:
@@ -40,6 +42,14 @@ class HoistClients(LambdaStateFix):
     DESCRIPTION = ("LAM301: create clients with constant arguments once at module scope, open "
                    "connections in a functools.cache getter, memoize client factory wrappers.")
     CODES = ("LAM301",)
+
+
+class MemoizeRequestClients(LambdaStateFix):
+    DESCRIPTION = ("LAM301 (unsafe: invocations with the same arguments share a client): every "
+                   "LAM301 fix, and a client built from hashable request data becomes a "
+                   "functools.lru_cache getter keyed on those arguments.")
+    CODES = ("LAM301",)
+    UNSAFE = True
 
 
 class MakeGlobalsLocal(LambdaStateFix):
@@ -59,7 +69,9 @@ class ClearLoggerState(LambdaStateFix):
 
 
 class CacheBundledReads(LambdaStateFix):
-    DESCRIPTION = "LAM303: read bundled text files once, in a functools.cache getter."
+    DESCRIPTION = ("LAM303: read bundled text files once, in a functools.cache getter; fetch "
+                   "parameters and secrets through Powertools with max_age (modules that "
+                   "import Powertools).")
     CODES = ("LAM303",)
 
 
@@ -70,9 +82,16 @@ class SessionForOneShotRequests(LambdaStateFix):
     UNSAFE = True
 
 
+class RecomputeAfterRestore(LambdaStateFix):
+    DESCRIPTION = ("LAM501: recompute a value init keeps (uuid, random, timestamp) in a "
+                   "@register_after_restore hook of snapshot_restore_py.")
+    CODES = ("LAM501",)
+
+
 class AllFixes(LambdaStateFix):
     """Every safe fix (the codemod form of `flake8-lambda-state fix`)."""
 
 
 __all__ = ["AllFixes", "CacheBundledReads", "ClearLoggerState", "HoistClients", "LambdaStateFix",
-           "MakeGlobalsLocal", "NoneSentinel", "SessionForOneShotRequests"]
+           "MakeGlobalsLocal", "MemoizeRequestClients", "NoneSentinel", "RecomputeAfterRestore",
+           "SessionForOneShotRequests"]

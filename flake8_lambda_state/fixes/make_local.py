@@ -8,7 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from .edits import Fix, Remove, Replace
-from .placement import top_statement_of
+from .placement import inside as _inside, top_statement_of
 
 PLACEHOLDERS = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
 
@@ -34,12 +34,6 @@ def _module_placeholder(model, node) -> Optional[cst.SimpleStatementLine]:
     if isinstance(small, cst.AnnAssign) and small.target is node and small.value is not None:
         return stmt if _placeholder(small.value) else None
     return None
-
-
-def _inside(model, node, outer) -> bool:
-    pos, span = model.positions[node], model.positions[outer]
-    return (span.start.line, span.start.column) <= (pos.start.line, pos.start.column) and \
-        (pos.end.line, pos.end.column) <= (span.end.line, span.end.column)
 
 
 def _global_statement(fn, name):

@@ -143,5 +143,12 @@ def identical_module_binding(model, expr: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def inside(model, node, outer) -> bool:
+    """`node` lies within `outer` (by position)."""
+    pos, span = model.positions[node], model.positions[outer]
+    return (span.start.line, span.start.column) <= (pos.start.line, pos.start.column) and \
+        (pos.end.line, pos.end.column) <= (span.end.line, span.end.column)
+
+
 def top_statement_of(model, node):
     return _top_statement(model, node)

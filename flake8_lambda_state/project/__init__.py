@@ -123,13 +123,20 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
         if not stat_module.S_ISREG(info.st_mode):
             continue
         rel = os.path.relpath(path, root) if root else path
-        if trees and path in trees:
+        templates = [list(t) for t in template_signature(path, settings.templates)]
+        if trees and path in trees:     # a file of its own, parsed by flake8 already
             summary = _summary(trees[path], path, settings)
             if summary is not None:
                 summaries[path] = summary
-            signature = None
+            try:
+                with open(path, "rb") as fh:
+                    digest = content_hash(fh.read())
+            except OSError:
+                digest = None
+            signature = signature if signature is not None and digest else None
+            if signature is not None:
+                signature.append((rel, digest, templates))
             continue
-        templates = [list(t) for t in template_signature(path, settings.templates)]
         entry = cache.get(rel, info, templates)
         if entry is None:
             try:

@@ -52,12 +52,13 @@ class _Module:
     """Module-level facts the function summaries are read against."""
 
     def __init__(self, tree: ast.Module):
+        self._nodes: Dict[int, list] = {}
         self.imports: Dict[str, list] = {}       # local -> [module, name or None, level]
         self.submodules: List[str] = []          # `import a.b.c` -> "a.b.c"
         self.bindings: Dict[str, dict] = {}      # module-level names
         self.functions: Dict[str, ast.AST] = {}
         self.classes: Dict[str, ast.ClassDef] = {}
-        self.rebound: Set[str] = {name for node in ast.walk(tree) if isinstance(node, ast.Global)
+        self.rebound: Set[str] = {name for node in self.nodes(tree) if isinstance(node, ast.Global)
                                   for name in node.names}   # module names functions rebind
         for stmt in _module_statements(tree.body):
             if isinstance(stmt, ast.Import):
@@ -88,6 +89,14 @@ class _Module:
                         entry["ctor"] = dotted(value.func)
                         entry["service"] = _service_name(value)
                     entry["empty"] = _is_empty_container(value)
+
+    def nodes(self, node) -> list:
+        """Every node under `node` (`ast.walk`), walked once per summary: the
+        facts below read the same functions many times."""
+        found = self._nodes.get(id(node))
+        if found is None:
+            found = self._nodes[id(node)] = list(ast.walk(node))
+        return found
 
     def built_by(self, call: ast.Call) -> Optional[str]:
         """`boto3.client`, or `boto3.Session().client` for a client of a session."""
@@ -191,7 +200,7 @@ class _FunctionSummary(ast.NodeVisitor):
         extra = [a.arg for a in (args.vararg, args.kwarg) if a is not None]
         self.globals: Set[str] = set()
         assigned: Set[str] = set()
-        for node in ast.walk(fn):
+        for node in module.nodes(fn):
             if isinstance(node, ast.Global):
                 self.globals.update(node.names)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -205,6 +214,7 @@ class _FunctionSummary(ast.NodeVisitor):
         self.evicts: List[str] = []            # module containers emptied or popped from
         self.fills: List[list] = []            # [module container, sources of the key or element]
         self.stores: Set[str] = set()          # module names bound or written into
+        self._cache_reads: Optional[Dict[str, Set[str]]] = None
         self.memo_subjects = self._memo_subjects()
         self._guarded_depth = 0
         self.assigned: Dict[str, list] = {}    # local -> values bound by plain assignment
@@ -347,7 +357,7 @@ class _FunctionSummary(ast.NodeVisitor):
         """Module names this function binds or stores into: a guard that tests
         one of them is the memo idiom (SPEC "The memo guard, exactly")."""
         bound = set()
-        for node in ast.walk(self.fn):
+        for node in self.module.nodes(self.fn):
             targets = []
             if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -384,10 +394,11 @@ class _FunctionSummary(ast.NodeVisitor):
 
     def _cache_read_into(self, local: str) -> Set[str]:
         """`c = _CACHE.get(k)` / `_CACHE[k]`: testing `c` tests the module cache."""
-        out = set()
-        for node in ast.walk(self.fn):
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == local
-                                                    for t in node.targets):
+        if self._cache_reads is None:       # one walk of the function, not one per test
+            self._cache_reads = {}
+            for node in self.module.nodes(self.fn):
+                if not isinstance(node, ast.Assign):
+                    continue
                 value = node.value
                 if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
                         and value.func.attr == "get":
@@ -395,12 +406,16 @@ class _FunctionSummary(ast.NodeVisitor):
                 elif isinstance(value, ast.Subscript):
                     value = value.value
                 name = dotted(value)
-                if name and name.split(".")[0] not in self.locals:
-                    out.add(name)
-        return out
+                if not name or name.split(".")[0] in self.locals:
+                    continue
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self._cache_reads.setdefault(target.id, set()).add(name)
+        return self._cache_reads.get(local, set())
 
     def _is_memo_test(self, test) -> bool:
-        return bool(self._tested(test) & self.memo_subjects)
+        """Only a function that binds module names can hold a memo guard."""
+        return bool(self.memo_subjects) and bool(self._tested(test) & self.memo_subjects)
 
     def walk_body(self, body):
         """Statements in order: after `if <built>: return x`, the rest of the
@@ -594,11 +609,11 @@ class _FunctionSummary(ast.NodeVisitor):
     def _returned_call(self) -> Optional[ast.Call]:
         """The call whose result the function returns (`return factory(...)`,
         or a local bound to one and returned): what a getter builds."""
-        for node in ast.walk(self.fn):
+        for node in self.module.nodes(self.fn):
             if isinstance(node, ast.Return) and node.value is not None:
                 value = node.value
                 if isinstance(value, ast.Name) and value.id in self.ctors:
-                    for assign in ast.walk(self.fn):
+                    for assign in self.module.nodes(self.fn):
                         if isinstance(assign, ast.Assign) and isinstance(assign.value, ast.Call) \
                                 and any(isinstance(t, ast.Name) and t.id == value.id
                                         for t in assign.targets):
@@ -608,7 +623,7 @@ class _FunctionSummary(ast.NodeVisitor):
         return None
 
 
-def _attribute_constructors(cls: ast.ClassDef) -> Dict[str, str]:
+def _attribute_constructors(cls: ast.ClassDef, module: "_Module") -> Dict[str, str]:
     """`self.repo = Repository()` in any method: the attribute holds an
     instance of that class (a service object's collaborators)."""
     out: Dict[str, str] = {}
@@ -616,7 +631,7 @@ def _attribute_constructors(cls: ast.ClassDef) -> Dict[str, str]:
         if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) or not item.args.args:
             continue
         me = item.args.args[0].arg
-        for node in ast.walk(item):
+        for node in module.nodes(item):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
@@ -647,7 +662,7 @@ def summarise(tree: ast.Module, filename: str, settings) -> dict:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods[item.name] = _FunctionSummary(item, module, _method_kind(item, module)).summary()
         classes[name] = {"line": cls.lineno, "bases": [dotted(b) or "" for b in cls.bases],
-                         "methods": methods, "attributes": _attribute_constructors(cls)}
+                         "methods": methods, "attributes": _attribute_constructors(cls, module)}
     handlers, imported_routes = find_handlers(module, filename, settings, functions)
     return {
         "version": VERSION,
@@ -659,16 +674,16 @@ def summarise(tree: ast.Module, filename: str, settings) -> dict:
         "handlers": handlers,
         "imported_routes": imported_routes,
         "wsgi": _serves_wsgi(module),
-        "snapstart_constructs": snapstart_constructs(tree),
+        "snapstart_constructs": snapstart_constructs(module.nodes(tree)),
     }
 
 
-def snapstart_constructs(tree: ast.Module) -> List[List[str]]:
+def snapstart_constructs(nodes: List[ast.AST]) -> List[List[str]]:
     """[[handler, asset folder], ...] of the CDK function constructs built with
     `snap_start=` (`_lambda.Function(..., handler="app.handler",
     code=_lambda.Code.from_asset("src"), snap_start=SnapStartConf.ON_PUBLISHED_VERSIONS)`)."""
     out = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
@@ -722,7 +737,7 @@ def find_handlers(module: _Module, filename: str, settings, functions: Dict[str,
             found[name] = [name, ROUTE, f"route of Powertools resolver '{receiver}'"]
     for handler in list(found):
         fn = module.functions[handler]
-        candidates = [c for c in ast.walk(fn) if isinstance(c, ast.Call)]
+        candidates = [c for c in module.nodes(fn) if isinstance(c, ast.Call)]
         for call in candidates:
             last = (module.qualify(call.func) or "").rsplit(".", 1)[-1]
             if last not in BATCH_FUNCTIONS | {"batch_processor", "async_batch_processor"}:
@@ -738,7 +753,7 @@ def find_handlers(module: _Module, filename: str, settings, functions: Dict[str,
 def _serves_wsgi(module: _Module) -> bool:
     tree_calls = []
     for fn in module.functions.values():
-        tree_calls.extend(n for n in ast.walk(fn) if isinstance(n, ast.Call))
+        tree_calls.extend(n for n in module.nodes(fn) if isinstance(n, ast.Call))
     for binding in module.bindings.values():
         if binding["built_by"] in WSGI_ADAPTERS:
             return True

@@ -137,9 +137,15 @@ _RULES = [
         fix_safety="safe: only boto3, requests and httpx.Client, which do no I/O when built, move to "
         "module scope (after the imports and the constants they use); connections get a "
         "functools.cache getter, a factory wrapper @functools.cache when every call passes "
-        "hashable constants. Not fixed: request-data arguments, a client in a `with`, a "
-        "connection the code closes, code that writes os.environ before building a boto3 "
-        "client, a hoist that would add a finding (a session whose headers are set per call)",
+        "hashable constants. A boto3/requests/httpx.Client client built from request data "
+        "that is certainly hashable (an f-string, a literal, a `+` with a string) becomes a "
+        "module-level `functools.lru_cache(maxsize=32)` getter keyed on those arguments: "
+        "unsafe, since invocations with the same arguments then share one client (a session's "
+        "cookies and headers, event hooks registered on it). Not fixed: request arguments that "
+        "may be unhashable (a bare `event[\"x\"]` may be a dict), a client in a `with`, a "
+        "client or connection the code closes, code that writes os.environ before building a "
+        "boto3 client, a hoist that would add a finding (a session whose headers are set per "
+        "call)",
     ),
     RuleInfo(
         "LAM302", "reachable code closes a module-scope client or connection",
@@ -168,7 +174,16 @@ _RULES = [
         "    rules = load_rules()\n    key = ssm.get_parameter(Name=\"/app/key\")\n",
         fix_safety="safe for text and bytes (`Path(P).read_text()`, `open(P).read()`); unsafe for "
         "loaded objects (json, yaml, pickle, models), which every invocation then shares: code "
-        "that changes them would leak. Parameters and secrets are not fixed",
+        "that changes them would leak. A parameter or secret fetch "
+        "(`ssm.get_parameter(Name=N)[\"Parameter\"][\"Value\"]`, "
+        "`get_secret_value(SecretId=S)[\"SecretString\"]`) becomes Powertools "
+        "`parameters.get_parameter(N, max_age=300)` / `get_secret(S, max_age=300)` (values "
+        "refresh every 5 minutes; `WithDecryption` becomes `decrypt`), only in a module that "
+        "already imports Powertools: safe, both return the same str (get_secret returns the "
+        "SecretString; it returns bytes only for a binary secret, where the original raised "
+        "KeyError). Not fixed: other arguments or result uses, a client built with more than "
+        "its service name (its region or credentials would not carry over), a fetch inside a "
+        "`try` (Powertools raises GetParameterError, not ClientError)",
     ),
     RuleInfo(
         "LAM304", "a one-shot HTTP request opens a new connection per invocation",
@@ -212,6 +227,18 @@ _RULES = [
         "RUN_ID = str(uuid.uuid4())\n\n@register_after_restore\ndef new_run_id():\n"
         "    global RUN_ID\n    RUN_ID = str(uuid.uuid4())\n\n"
         "def handler(event, context):\n    return {\"run\": RUN_ID}\n",
+        fixable=True,
+        fixed="from snapshot_restore_py import register_after_restore\nimport uuid\n\n"
+        "RUN_ID = str(uuid.uuid4())\n\n\n@register_after_restore\ndef refresh_after_restore():\n"
+        "    global RUN_ID\n    RUN_ID = str(uuid.uuid4())\n\n\n"
+        "def handler(event, context):\n    return {\"run\": RUN_ID}\n",
+        fix_safety="the init value stays and one hook per module recomputes every flagged name "
+        "(an existing after-restore hook gets the rebinding instead); safe when no other init "
+        "code reads the value after it is computed, unsafe when a later module-level statement "
+        "or a function init calls reads it (that code keeps the snapshot's value). Not fixed: a "
+        "value that is not a top-level `NAME = <expr>` bound once (`random.seed()`, an attribute, "
+        "a value set in a function), an expression with a walrus or a lambda, and a "
+        "module with two after-restore hooks or one that returns",
     ),
     RuleInfo(
         "LAM502", "init code of a SnapStart function opens a database or broker connection "

@@ -117,11 +117,11 @@ def fix(finding, model):
     clients = model.clients
     if unit.is_function and clients.wrapper_call_sites(unit) and clients.returned_by(call, unit):
         return cache_wrapper(model, unit, call)
-    if not finding.extra["constant"]:
-        return None
     site = call_site(unit, call)
     if site is None or site.with_item is not None or site.awaited:
         return None
+    if not finding.extra["constant"]:
+        return _request_keyed(model, unit, call, factory)
     try:
         if factory in BUILT_WITHOUT_IO and factory.startswith("boto3") and _environment_written(model):
             return None     # the client reads credentials and region from os.environ when built
@@ -139,3 +139,29 @@ def fix(finding, model):
     except NotHoistable:
         return None
     return None
+
+
+def _request_keyed(model, unit, call, factory):
+    """A no-I/O client built from request data: a functools.lru_cache getter
+    keyed on those arguments. Unsafe: invocations with the same arguments
+    now share one client (a session's cookies, handlers registered on it)."""
+    from ..fixes import Fix
+    from ..fixes.hoist import local_name_of
+    from ..fixes.memoize import request_keyed_getter
+    from ..fixes.placement import NotHoistable
+    if factory not in BUILT_WITHOUT_IO or \
+            not any(model.flow.is_request(arg.value, unit) for arg in call.args):
+        return None
+    local = local_name_of(unit, call)
+    if local is not None and _closed_in(model, unit, local):
+        return None     # closing a cached client breaks the next invocation with those arguments
+    if factory.startswith("boto3") and _environment_written(model):
+        return None
+    names = _base_names(model, unit, call, factory)      # the service's name first, the kind's last
+    bases = [f"_{names[0] if model.clients.service_of(call, unit) else names[-1]}", "_get_client"]
+    try:
+        edits, name = request_keyed_getter(model, unit, call, bases)
+    except NotHoistable:
+        return None
+    return Fix(f"build {code_of(call, 40)} in {name}(), a functools.lru_cache getter keyed on its "
+               f"request arguments", False, edits)

@@ -145,16 +145,22 @@ def _path_stem(read: cst.Call) -> str:
 
 
 def fix(finding, model):
-    """LAM303 (SPEC autofix): a single-expression read of a bundled file moves
-    into a functools.cache getter. Safe for text and bytes (immutable);
+    """LAM303 (SPEC autofix): an SSM / Secrets Manager fetch becomes a cached
+    Powertools parameters call (fixes/powertools.py); a single-expression
+    read of a bundled file moves into a functools.cache getter. Safe for text and bytes (immutable);
     unsafe for loaded objects (json, yaml, pickle, models), which every
     invocation then shares: code that changes them would leak."""
     from ..fixes import Fix
     from ..fixes.hoist import cached_getter, local_name_of
     from ..fixes.placement import NotHoistable
+    unit = finding.extra.get("unit")
+    if finding.extra.get("what", "").startswith("fetches a constant") and unit is not None:
+        from ..fixes.hoist import call_site
+        from ..fixes.powertools import powertools_fetch
+        site = call_site(unit, finding.node)
+        return powertools_fetch(model, unit, site) if site is not None else None
     if finding.extra.get("what") not in ("reads a bundled file", "loads a bundled file"):
         return None
-    unit = finding.extra.get("unit")
     read = _whole_read(model, unit, finding.node) if unit is not None else None
     if read is None:
         return None

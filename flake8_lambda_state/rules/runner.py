@@ -30,6 +30,7 @@ FIXERS = {
     "LAM301": clients.fix,
     "LAM303": heavy_init.fix,
     "LAM304": oneshot_http.fix,
+    "LAM501": snapshots.fix,
 }
 
 
