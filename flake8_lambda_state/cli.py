@@ -18,7 +18,7 @@ from . import __version__
 from .baseline import key_of, read_baseline, write_baseline
 from .config import load_config
 from .discovery import discover
-from .engine import lint_source, read_source
+from .engine import lint_source, read_source, undecodable_reason
 from .fixes.summary import fix_summary
 from .project import forget_indexes, set_fallback_roots
 from .project.root import clear_root_cache
@@ -264,7 +264,7 @@ def _check_one(job):
         try:
             source = read_source(path)
         except (UnicodeDecodeError, SyntaxError) as exc:
-            return path, [], f"not UTF-8 text: {exc}"
+            return path, [], undecodable_reason(exc)
         except OSError as exc:
             return path, [], f"cannot read: {exc.strerror or exc}"
     lines = source.splitlines()

@@ -47,6 +47,11 @@ def _value(key: str, raw: Any, source: str):
     return raw
 
 
+def _one_line(exc: Exception) -> str:
+    """configparser's messages span lines; the error is one."""
+    return " ".join(str(exc).split())
+
+
 def _from_flake8(directory: str) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     for name in FLAKE8_FILES:
@@ -57,7 +62,12 @@ def _from_flake8(directory: str) -> Dict[str, Any]:
         try:
             parser.read(path, encoding="utf-8")
         except configparser.Error as exc:
-            raise SettingsError(f"{path}: cannot parse: {exc}") from None
+            raise SettingsError(f"{path}: cannot parse: {_one_line(exc)}") from None
+        except UnicodeDecodeError as exc:
+            raise SettingsError(f"{path}: not UTF-8 text ({exc.reason} at byte "
+                                f"{exc.start})") from None
+        except OSError as exc:
+            raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
         if parser.has_section("flake8"):
             for key, raw in parser.items("flake8"):
                 key = _normalise(key)
@@ -77,9 +87,14 @@ def _from_pyproject(directory: str) -> Dict[str, Any]:
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"{path}: cannot parse: {exc}") from None
-    section = data.get("tool", {}).get("flake8-lambda-state", {})
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot parse: {_one_line(exc)}") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise SettingsError(f"{path}: 'tool' must be a table, got {type(tool).__name__}")
+    section = tool.get("flake8-lambda-state", {})
     if not isinstance(section, dict):
         raise SettingsError(f"{path}: [tool.flake8-lambda-state] must be a table")
     out = {}

@@ -62,7 +62,7 @@ def _named_path_excluded(path: str, patterns: Sequence[str]) -> bool:
     return _glob_excluded(path, patterns) or any(_glob_excluded(p, patterns) for p in prefixes)
 
 
-def _is_regular(path: str) -> bool:
+def is_regular_file(path: str) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
@@ -160,7 +160,7 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = (),
                 result.excluded.append((start, f"inside {hit[0]}: {hit[1]}"))
                 continue
         if not os.path.isdir(start):
-            if _is_regular(start):
+            if is_regular_file(start):
                 result.files.append(start)
             else:
                 result.not_regular.append(start)
@@ -205,7 +205,7 @@ def _walk(start: str, exclude: Sequence[str], default_excludes: bool, result: Di
                 result.excluded.append((path, "--exclude"))
             elif name in installed:
                 result.excluded.append((path, f"installed by {installed[name]}"))
-            elif not _is_regular(path):
+            elif not is_regular_file(path):
                 result.excluded.append((path, "not a regular file"))
             else:
                 result.files.append(path)

@@ -4,6 +4,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .deep_stack import call_with_deep_stack
 from .prefilter import may_hold_handler
 
 
@@ -23,7 +24,8 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
 
     With `fixes`, each finding carries the fix its rule offers (from the
     result cache: its title and safety only). With `keep_model`, the file is
-    analysed afresh and `result.model` holds the analysis the fixes edit."""
+    analysed afresh and `result.model` holds the analysis the fixes edit.
+    The analysis runs on a deep stack: whatever CPython parses is analysed."""
     result = FileResult(filename)
     if tree is None:
         if not source.strip():
@@ -33,8 +35,22 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             result.skipped = parse_failure(source, exc)
             return result
+    try:
+        return call_with_deep_stack(_analyse, source, tree, result, settings, codes, fixes,
+                                    keep_model)
+    except RecursionError:
+        result.findings, result.model = [], None
+        result.skipped = "expressions nested too deeply to analyse"
+    return result
+
+
+def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fixes: bool,
+             keep_model: bool) -> FileResult:
+    """The prefilter, the project's word on the file (or the result cache),
+    then the analysis."""
     from .project import contained, context_for, needs_project, project_of
     from .project.results import ResultCache
+    filename = result.path
     candidate = may_hold_handler(tree, filename, settings)
     project = contained(filename, lambda: project_of(filename, settings, tree)) \
         if needs_project(filename, candidate) else None
@@ -60,8 +76,6 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
             result.model = model
     except SkippedFile as exc:
         result.skipped = str(exc)
-    except RecursionError:
-        result.skipped = "expressions nested too deeply to analyse"
     if cache and result.skipped is None:
         cache.save(result.findings, fixes or keep_model)
     return result
@@ -87,11 +101,18 @@ def parse_failure(source: str, exc: BaseException) -> str:
 
 
 def read_source(path: str) -> str:
-    """The file's text; raises UnicodeDecodeError for non-UTF-8 (PEP 263
-    cookies are honoured through tokenize)."""
+    """The file's text: the one decoding rule of `check` and the plugin.
+    Raises UnicodeDecodeError for bytes that are not UTF-8 (or not in the
+    PEP 263 cookie's encoding, honoured through tokenize) and SyntaxError for
+    an unknown cookie; no fallback to latin-1, so no guessed text."""
     import tokenize
     with tokenize.open(path) as fh:
         return fh.read()
 
 
-__all__ = ["FileResult", "lint_source", "read_source"]
+def undecodable_reason(exc: Exception) -> str:
+    """Why a file that read_source refuses is skipped."""
+    return f"not UTF-8 text: {exc}"
+
+
+__all__ = ["FileResult", "lint_source", "read_source", "undecodable_reason"]

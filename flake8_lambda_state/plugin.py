@@ -1,17 +1,40 @@
 """The flake8 adapter: registers the options, decides cheaply whether a file
 can hold a handler, and reports the shared analysis's findings."""
+import glob
 import logging
+import os
 import sys
 from functools import lru_cache
 from typing import Iterator, Tuple
 
 from . import __version__
-from .engine import lint_source
+from .discovery import is_regular_file
+from .engine import lint_source, read_source, undecodable_reason
 from .rules import DEFAULT_OFF
 from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsError,
                        build_settings, per_file_ignored)
 
-LOG = logging.getLogger(__name__)
+
+class _Stderr(logging.StreamHandler):
+    """Standard error as it is when a record is written (tests and flake8's
+    own redirections replace sys.stderr)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+# A child of flake8's logger, so flake8's logging settings apply to it; it
+# writes WARNING lines itself because flake8's handler shows records only with -v.
+LOG = logging.getLogger("flake8.lambda_state")
+LOG.propagate = False
+_handler = _Stderr()
+_handler.setFormatter(logging.Formatter("%(message)s"))
+LOG.addHandler(_handler)
 
 
 @lru_cache(maxsize=8)
@@ -112,6 +135,7 @@ class Plugin:
     def parse_options(cls, options):
         from .project import set_fallback_roots   # folders named to flake8 (SPEC Core 7)
         set_fallback_roots(getattr(options, "filenames", None) or ["."])
+        _exclude_non_regular_files(options)
         try:
             _fill_from_pyproject(options)
             settings_from_options(options)  # fail early, like argparse, on a bad value
@@ -122,18 +146,59 @@ class Plugin:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         settings = settings_from_options(self.options)
         source = "".join(self.lines or ())
+        undecodable = _not_decodable(source, self.filename)
+        if undecodable:
+            LOG.warning("flake8-lambda-state: %s: skipped: %s", self.filename, undecodable)
+            return
         try:
             result = lint_source(source, self.filename, settings, tree=self.tree)
         except Exception as exc:  # a bug of ours must not abort the user's whole flake8 run
-            LOG.debug("flake8-lambda-state failed on %s", self.filename, exc_info=True)
-            print(f"flake8-lambda-state: internal error on {self.filename} "
-                  f"({type(exc).__name__}: {exc}); file skipped, please report it",
-                  file=sys.stderr)
+            LOG.warning("flake8-lambda-state: %s: skipped: internal error (%s: %s); please "
+                        "report it", self.filename, type(exc).__name__, exc)
             return
         if result.skipped:
-            LOG.info("flake8-lambda-state skipped %s: %s", self.filename, result.skipped)
+            LOG.warning("flake8-lambda-state: %s: skipped: %s", self.filename, result.skipped)
         ignores = getattr(self.options, "lambda_per_file_ignores", ())
         for finding in result.findings:
             if ignores and per_file_ignored(ignores, self.filename, finding.code):
                 continue
             yield finding.line, finding.col, finding.text, type(self)
+
+
+def _not_decodable(source: str, filename: str):
+    """Why `check` would skip this file as undecodable, or None. flake8
+    falls back to latin-1 where the file's own encoding fails; the plugin
+    follows `check`'s rule (engine.read_source) instead. ASCII text decodes
+    the same either way, so only other files are read again."""
+    if source.isascii() or not os.path.isfile(filename):
+        return None
+    try:
+        read_source(filename)
+    except (UnicodeDecodeError, SyntaxError) as exc:
+        return undecodable_reason(exc)
+    except OSError:
+        return None
+    return None
+
+
+def _exclude_non_regular_files(options):
+    """flake8 would open a FIFO or device named `*.py` and block on it: such
+    paths join its exclude list before it reads any file (found by flake8's
+    own file discovery, as flake8 is about to)."""
+    from flake8.discover_files import expand_paths
+    try:
+        paths = list(expand_paths(
+            paths=list(getattr(options, "filenames", None) or []),
+            stdin_display_name=getattr(options, "stdin_display_name", "stdin"),
+            filename_patterns=list(getattr(options, "filename", None) or ["*.py"]),
+            exclude=[*(getattr(options, "exclude", None) or []),
+                     *(getattr(options, "extend_exclude", None) or [])]))
+    except (OSError, TypeError):
+        return
+    blocking = [path for path in paths if path != "-" and os.path.lexists(path)
+                and not is_regular_file(path)]
+    if blocking:
+        options.extend_exclude = [*(getattr(options, "extend_exclude", None) or []),
+                                  *(glob.escape(os.path.abspath(p)) for p in blocking)]
+        for path in blocking:
+            LOG.warning("flake8-lambda-state: %s: skipped: not a regular file", path)

@@ -76,6 +76,16 @@ def resolve_handler(base: str, code_dir, handler) -> Optional[Tuple[str, str]]:
     return path, function
 
 
+def _mapping(value, path: str, where: str) -> dict:
+    """A template section that must be a mapping when present."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TemplateError(f"{path}: {where} is a {type(value).__name__}, not a mapping; "
+                            f"the template is ignored")
+    return value
+
+
 def _sam_features(props: dict, globals_: dict) -> FrozenSet[str]:
     """`SnapStart: {ApplyOn: PublishedVersions}` and `CapacityProviderConfig`
     on the function, else under `Globals: Function:`."""
@@ -115,8 +125,8 @@ def functions_in(path: str) -> List[Tuple[str, str, FrozenSet[str]]]:
                 if found:
                     out.append(found + (_serverless_features(spec),))
         return out
-    globals_ = data.get("Globals", {}).get("Function", {}) if isinstance(data.get("Globals"), dict) else {}
-    globals_ = globals_ if isinstance(globals_, dict) else {}
+    globals_ = _mapping(_mapping(data.get("Globals"), path, "Globals").get("Function"), path,
+                        "Globals.Function")
     resources = data.get("Resources") or {}
     for resource in (resources.values() if isinstance(resources, dict) else ()):
         if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
@@ -153,7 +163,10 @@ def _functions_of_template(path: str) -> Tuple[Tuple[str, str, FrozenSet[str]], 
         return tuple(functions_in(path))
     except TemplateError as exc:
         warn(str(exc))
-        return ()
+    except Exception as exc:  # noqa: BLE001 - a shape we did not foresee: the template, not the files
+        warn(f"{path}: cannot understand the template ({type(exc).__name__}: {exc}); "
+             f"it is ignored")
+    return ()
 
 
 @lru_cache(maxsize=1024)

@@ -125,6 +125,31 @@ def test_bad_config_value_is_exit_2(project, capsys):
     assert status == 2 and "unknown option 'handler-nmes'" in err
 
 
+@pytest.mark.parametrize("name, content, message", [
+    ("pyproject.toml", b"tool = 1\n", "./pyproject.toml: 'tool' must be a table, got int"),
+    ("pyproject.toml", b"[tool]\nflake8-lambda-state = 1\n",
+     "./pyproject.toml: [tool.flake8-lambda-state] must be a table"),
+    ("pyproject.toml", b"x = '\xe9'\n", "./pyproject.toml: cannot parse: 'utf-8' codec can't "
+                                        "decode byte 0xe9 in position 5: invalid continuation byte"),
+    ("setup.cfg", b"[flake8]\n# caf\xe9\n",
+     "./setup.cfg: not UTF-8 text (invalid continuation byte at byte 14)"),
+    ("tox.ini", b"[flake8\nx = 1\n", "./tox.ini: cannot parse: File contains no section headers. "
+                                     "file: './tox.ini', line: 1 '[flake8\\n'"),
+])
+def test_a_bad_config_file_is_one_line_naming_it(project, capsys, name, content, message):
+    (project / name).write_bytes(content)
+    status, out, err = run(capsys, "check", ".")
+    assert (status, out, err) == (2, "", f"flake8-lambda-state: error: {message}\n")
+
+
+def test_a_bad_pyproject_under_flake8_is_one_line_naming_it(project):
+    (project / "pyproject.toml").write_text("tool = 1\n")
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=LAM", "app.py"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "flake8: error: ./pyproject.toml: 'tool' must be a table, got int\n"
+
+
 def test_directory_walk_skips_venvs_and_excludes(project, capsys):
     for folder in ("node_modules/pkg", ".venv/lib", "build", "myenv", "vendor"):
         (project / folder).mkdir(parents=True)

@@ -1,7 +1,9 @@
 """LAM103, LAM202, LAM203, LAM204, LAM205."""
 import textwrap
 
-from helpers import codes, messages
+import pytest
+
+from helpers import codes, findings, messages
 
 
 # --- LAM103 -----------------------------------------------------------------
@@ -364,3 +366,64 @@ def test_tmp_wiped_by_the_handler_before_calling_the_writer():
         return fetch(event["key"])
     '''
     assert codes(src) == []
+
+
+# --- LAM103: every way a default is mutated, returned or left alone --------------
+CALLS_F = "\n\ndef handler(event, context):\n    f(event['a'])\n"
+
+
+@pytest.mark.parametrize("function, column, stored", [
+    ("def f(x, acc=[]):\n    acc.append(x)\n", 13, True),
+    ("def f(x, acc=[]):\n    acc.append(1)\n", 13, False),
+    ("def f(x, acc=[]):\n    acc.insert(0, x)\n", 13, True),
+    ("def f(x, acc={}):\n    acc[x] = 1\n", 13, True),           # a request-derived key
+    ("def f(x, acc={}):\n    acc['k'] = x\n", 13, True),
+    ("def f(x, acc=[]):\n    acc[1:x] = []\n", 13, False),        # a slice is no key
+    ("def f(x, acc={}):\n    acc['a']['b'] = x\n", 13, True),
+    ("def f(x, acc={}, other={}):\n    other['k'] = acc\n", 23, False),
+    ("def f(x, acc=[]):\n    return acc\n", 13, False),
+    ("def f(x, *, acc=[]):\n    acc.append(x)\n", 16, True),
+    ("def f(x, acc=[]):\n    acc.append(x)\n    acc.append(1)\n    return acc\n", 13, True),
+    ("def f(x, acc={}):\n    acc['a'] = 1\n    acc['b'] = x\n", 13, True),
+    ("def f(x, acc={}):\n    acc['b'] = x\n    return acc\n", 13, True),
+    ("def f(x, a=[], b={}):\n    a.append(1)\n    b[x] = 2\n", 11, False),  # one per line
+    ("def f(x, acc=[]):\n    acc.clear()\n", 13, False),            # a mutator without arguments
+    ("def f(x, acc=[]):\n    acc.v = 1\n", 13, False),
+    ("def f(x, acc=[]):\n    acc.v = x\n", 13, True),
+])
+def test_lam103_forms(function, column, stored):
+    found = findings(function + CALLS_F)
+    assert [(f.line, f.col, f.code) for f in found] == [(1, column, "LAM103")]
+    assert ("and request data is stored in it" in found[0].message) is stored
+
+
+@pytest.mark.parametrize("function", [
+    "def f(x, acc=[]):\n    return acc.copy\n",
+    "def f(x, acc=[]):\n    acc = acc or []\n    acc.append(x)\n",
+    "def f(x, acc=()):\n    acc.append(x)\n",
+    "def f(x, acc=[]):\n    acc.index(x)\n",
+    "def f(x, acc=[]):\n    x.append(acc)\n",
+    "def f(x, acc=[]):\n    g(acc).append(x)\n",
+])
+def test_lam103_not_for_a_default_left_alone(function):
+    assert findings(function + CALLS_F) == []
+
+
+def test_lam103_message():
+    assert messages("def f(x, acc=[]):\n    acc.append(x)\n" + CALLS_F) == [
+        "LAM103 mutable default 'acc=[]' of f() is mutated or returned and request data is "
+        "stored in it in handler 'handler' via handler -> f; the default is created once at "
+        "import and shared by every later call in this warm container; default to None and "
+        "create it inside the function"]
+    found, = findings("def f(x, acc=[]):\n    return acc\n" + CALLS_F)
+    assert (found.handler, found.call_path, found.text) == (
+        "handler", "handler -> f",
+        "LAM103 mutable default 'acc=[]' of f() is mutated or returned in handler 'handler' via "
+        "handler -> f; the default is created once at import and shared by every later call in "
+        "this warm container; default to None and create it inside the function")
+
+
+@pytest.mark.parametrize("first", ["a = a or []", "len(a)", "a = tuple(a)"])
+def test_lam103_looks_at_every_parameter_after_one_left_alone(first):
+    source = f"def f(x,\n      a=[],\n      b=[]):\n    {first}\n    b.append(x)\n" + CALLS_F
+    assert [(f.line, f.col, f.code) for f in findings(source)] == [(3, 8, "LAM103")]

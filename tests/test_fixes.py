@@ -694,3 +694,60 @@ def test_a_rewrite_that_leaves_a_name_unbound_is_refused():
     with pytest.raises(Refused, match="leave 's3' unbound where it is used"):
         check_names(old, new, "app.py")
     check_names(old, old, "app.py")
+
+
+# --- LAM103: the annotation admits None, and the fix stays away when unsure -------
+CALLS_F = "\n\ndef handler(event, context):\n    return f(event['a'])\n"
+APPENDS = "    acc.append(x)\n    return acc\n"
+
+
+@pytest.mark.parametrize("before, after", [
+    ("def f(x, acc: list = []):\n",
+     "from typing import Optional\n\ndef f(x, acc: Optional[list] = None):\n"),
+    ("from typing import Optional\n\n\ndef f(x, acc: Optional[list] = []):\n",
+     "from typing import Optional\n\n\ndef f(x, acc: Optional[list] = None):\n"),
+    ("from typing import Any\n\n\ndef f(x, acc: Any = []):\n",
+     "from typing import Any\n\n\ndef f(x, acc: Any = None):\n"),
+    ("def g(y: int | None = None):\n    return y\n\n\ndef f(x, acc: list = []):\n",
+     "def g(y: int | None = None):\n    return y\n\n\ndef f(x, acc: list | None = None):\n"),
+    ("Optional = list\n\n\ndef f(x, acc=[]):\n", "Optional = list\n\n\ndef f(x, acc=None):\n"),
+    ("def f(x, acc: list | None = []):\n", "def f(x, acc: list | None = None):\n"),
+])
+def test_lam103_fix_keeps_the_annotation_true(before, after):
+    guard = "    if acc is None:\n        acc = []\n"
+    assert fixed(before + APPENDS + CALLS_F, codes=["LAM103"]) == after + guard + APPENDS + CALLS_F
+
+
+def test_lam103_fix_title_and_docstring():
+    source = 'def f(x, acc=[]):\n    """Doc."""\n' + APPENDS + CALLS_F
+    result = fix_source(source, "app.py", Settings(), ["LAM103"], False)
+    assert result.applied == [("LAM103", "default acc to None and create [] in the function")]
+    assert result.new == ('def f(x, acc=None):\n    """Doc."""\n    if acc is None:\n'
+                          '        acc = []\n' + APPENDS + CALLS_F)
+
+
+def test_lam103_fix_follows_the_files_indentation():
+    source = "def f(x, acc=[]):\n\tacc.append(x)\n\treturn acc\n" + CALLS_F
+    assert fixed(source, codes=["LAM103"]) == (
+        "def f(x, acc=None):\n\tif acc is None:\n\t\tacc = []\n\tacc.append(x)\n\treturn acc\n"
+        + CALLS_F)
+
+
+@pytest.mark.parametrize("source", [
+    "def f(x, acc=[]): acc.append(x)\n",                                   # one-line body
+    "Optional = list\n\n\ndef f(x, acc: list = []):\n" + APPENDS,          # not typing's Optional
+    "EMPTY = []\n\n\ndef f(x, acc=list(EMPTY)):\n    EMPTY = 1\n" + APPENDS,   # shadowed inside
+    "def f(x, acc=list(), list=None):\n" + APPENDS,                     # a parameter's name
+])
+def test_lam103_fix_leaves_alone_what_it_cannot_rewrite_safely(source):
+    assert unchanged(source + CALLS_F, codes=["LAM103"])
+
+
+@pytest.mark.parametrize("before, after", [
+    ("def f(x, acc=[]):\n    return acc\n",                     # a one-statement body
+     "def f(x, acc=None):\n    if acc is None:\n        acc = []\n    return acc\n"),
+    ("def f(x, acc=list()):\n    acc.append(x)\n",             # a default that names a builtin
+     "def f(x, acc=None):\n    if acc is None:\n        acc = list()\n    acc.append(x)\n"),
+])
+def test_lam103_fix_of_short_bodies_and_named_defaults(before, after):
+    assert fixed(before + CALLS_F, codes=["LAM103"]) == after + CALLS_F

@@ -127,3 +127,43 @@ def test_broken_template_is_a_warning_not_a_crash(repo, capsys):
     proc = subprocess.run([sys.executable, "-m", "flake8", "--select=LAM", "."],
                           capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr and proc.returncode == 0
+
+
+HANDLER_WITH_FINDING = "import boto3\n\n\ndef handler(event, context):\n    return boto3.client('s3')\n"
+
+
+@pytest.mark.parametrize("function", ["[Runtime, python3.12]", "just a string", "7"])
+def test_a_template_with_odd_globals_is_ignored_with_a_warning(repo, capsys, function):
+    """Files under a template the tool cannot understand are analysed as if
+    it were absent: the handler's finding is still reported."""
+    (repo / "template.yaml").write_text(
+        f"Globals:\n  Function: {function}\nResources:\n  Fn:\n"
+        f"    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n")
+    (repo / "app.py").write_text(HANDLER_WITH_FINDING)
+    assert main(["check", "."]) == 1
+    out, err = capsys.readouterr()
+    assert "app.py:5:12: LAM301" in out and "skipped" not in out + err
+    warning = [line for line in err.splitlines() if "warning" in line]
+    assert len(warning) == 1 and "template.yaml: Globals.Function is a" in warning[0]
+
+
+def test_an_empty_globals_function_is_no_globals(repo, capsys):
+    (repo / "template.yaml").write_text(
+        "Globals:\n  Function:\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Handler: app.other\n")
+    (repo / "app.py").write_text(HANDLER_WITH_FINDING + "\n\ndef other(a, b):\n    boto3.client('s3')\n")
+    assert main(["check", "."]) == 1
+    out, err = capsys.readouterr()
+    assert "app.py:9:5: LAM301" in out and err.count("LAM301") == 0 and "warning" not in err
+
+
+def test_odd_globals_under_flake8_is_one_warning_and_the_finding(repo):
+    (repo / "template.yaml").write_text(
+        "Globals: [1]\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Handler: app.handler\n")
+    (repo / "app.py").write_text(HANDLER_WITH_FINDING)
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select=LAM", "."],
+                          capture_output=True, text=True, timeout=120)
+    assert "./app.py:5:12: LAM301" in proc.stdout
+    assert "template.yaml: Globals is a list, not a mapping" in proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr

@@ -17,9 +17,6 @@ from .state_writes import StateWrites
 from .symbols import Symbols
 from .units import Unit, collect_units
 
-MAX_LINES = 20_000
-MAX_BYTES = 2_000_000
-
 
 class SkippedFile(Exception):
     """The file cannot be analysed; the message says why, for the user."""
@@ -78,8 +75,6 @@ class ModuleModel:
 def parse_source(source: str) -> cst.Module:
     if not source.strip():
         raise SkippedFile("empty file")
-    if len(source) > MAX_BYTES or source.count("\n") > MAX_LINES:
-        raise SkippedFile(f"file too large to analyse (limit {MAX_LINES} lines)")
     if "\x00" in source:
         raise SkippedFile("file contains null bytes")
     try:

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+from ..engine import undecodable_reason
 from .pipeline import fix_source
 from .writer import FileChanged, read_for_fix, write_atomically
 
@@ -29,7 +30,7 @@ def fix_file(job) -> FileOutcome:
     try:
         data, text, encoding = read_for_fix(path)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        outcome.skipped = f"not UTF-8 text: {exc}"
+        outcome.skipped = undecodable_reason(exc)
         return outcome
     except OSError as exc:
         outcome.skipped = f"cannot read: {exc.strerror or exc}"

@@ -12,6 +12,7 @@ import sys
 from functools import cached_property
 from typing import Dict, Optional, Tuple
 
+from ..deep_stack import call_with_deep_stack
 from ..templates import template_signature
 from .cache import SummaryCache, cache_folder, content_hash
 from .results import result_file
@@ -75,6 +76,18 @@ def _root_of(path: str) -> Optional[str]:
     return root
 
 
+def _summary(tree, path: str, settings):
+    """The module's summary; deeply nested code (which `ast` parses) is
+    summarised again on a deep stack rather than left out of the index."""
+    try:
+        return summarise(tree, path, settings)
+    except RecursionError:
+        try:
+            return call_with_deep_stack(summarise, tree, path, settings)
+        except RecursionError:
+            return None
+
+
 class Project:
     """The module summaries of one project, and their generation: a hash of
     every module's content and of the templates that name its handlers (None
@@ -112,7 +125,9 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
         rel = os.path.relpath(path, root) if root else path
         templates = [list(t) for t in template_signature(path, settings.templates)]
         if trees and path in trees:     # a file of its own, parsed by flake8 already
-            summaries[path] = summarise(trees[path], path, settings)
+            summary = _summary(trees[path], path, settings)
+            if summary is not None:
+                summaries[path] = summary
             try:
                 with open(path, "rb") as fh:
                     digest = content_hash(fh.read())
@@ -133,7 +148,7 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
             entry = cache.get_by_hash(rel, digest, info, templates)
             if entry is None:
                 try:
-                    summary = summarise(ast.parse(data, path), path, settings)
+                    summary = _summary(ast.parse(data, path), path, settings)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     summary = None      # not part of the index; its own check says why
                 cache.put(rel, digest, info, templates, summary)

@@ -66,7 +66,8 @@ _RULES = [
         "(pop, clear, or rebind it to an empty container on every invocation)",
         "_users = {}\n\ndef handler(event, context):\n    uid = event[\"userId\"]\n"
         "    if uid not in _users:\n        _users[uid] = load(uid)\n    return _users[uid]\n",
-        "@functools.lru_cache(maxsize=256)\ndef load_user(uid):\n    return load(uid)\n",
+        "@functools.lru_cache(maxsize=256)\ndef load_user(uid):\n    return load(uid)\n\n"
+        "def handler(event, context):\n    return load_user(event[\"userId\"])\n",
     ),
     RuleInfo(
         "LAM201", "request data is stored in module state",
