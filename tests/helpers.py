@@ -58,3 +58,18 @@ def no_fix_offered(source, code) -> bool:
 
 __all__ = ["analyse", "findings", "codes", "messages", "run_cli", "build_settings", "Settings",
            "fix_checked", "no_fix_offered"]
+
+
+# A handler that leaks a card number into a global and builds a client per
+# invocation: one LAM201 and one LAM301, the command-line tests' example.
+LEAKY = textwrap.dedent('''\
+    import boto3
+    _last = None
+
+
+    def lambda_handler(event, context):
+        global _last
+        _last = event["card"]
+        s3 = boto3.client("s3")
+        return s3
+''')

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from flake8_lambda_state.cli import main
+from helpers import run_cli as run
 
 LEAKY = ('import boto3\n_last = None\n\n\ndef lambda_handler(event, context):\n'
          '    global _last\n    _last = event["card"]\n    return boto3.client("s3")\n')
@@ -20,12 +20,6 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "src" / "app.py").write_text(LEAKY)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    out = capsys.readouterr()
-    return status, out.out, out.err
 
 
 def test_write_baseline_says_what_it_wrote_and_exits_0(project, capsys):

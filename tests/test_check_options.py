@@ -6,23 +6,12 @@ import io
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
 from flake8_lambda_state.cli import build_parser, main, progress_bar
+from helpers import LEAKY, run_cli as run
 
-LEAKY = textwrap.dedent('''\
-    import boto3
-    _last = None
-
-
-    def lambda_handler(event, context):
-        global _last
-        _last = event["card"]
-        s3 = boto3.client("s3")
-        return s3
-''')
 LAM201 = ("./app.py:7:5: LAM201 [*] sensitive request data (event[\"card\"]) is stored in module state "
           "'_last' in handler 'lambda_handler'; the next caller served by this warm container "
           "can read it; keep it in a local or pass it as an argument")
@@ -34,12 +23,6 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "app.py").write_text(LEAKY)
     return tmp_path
-
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    out = capsys.readouterr()
-    return status, out.out, out.err
 
 
 def test_statistics_count_quiet_and_exit_zero(project, capsys):

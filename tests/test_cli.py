@@ -4,7 +4,6 @@ import json
 import pathlib
 import subprocess
 import sys
-import textwrap
 from importlib import resources
 
 import jsonschema
@@ -12,18 +11,8 @@ import pytest
 
 from flake8_lambda_state.cli import main
 from flake8_lambda_state.rules.catalog import RULES, markdown_rule
+from helpers import LEAKY, run_cli as run
 
-LEAKY = textwrap.dedent('''\
-    import boto3
-    _last = None
-
-
-    def lambda_handler(event, context):
-        global _last
-        _last = event["card"]
-        s3 = boto3.client("s3")
-        return s3
-''')
 CLEAN = "def lambda_handler(event, context):\n    return {'ok': True}\n"
 
 
@@ -33,12 +22,6 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "app.py").write_text(LEAKY)
     (tmp_path / "clean.py").write_text(CLEAN)
     return tmp_path
-
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    out = capsys.readouterr()
-    return status, out.out, out.err
 
 
 def test_text_output_and_exit_status(project, capsys):

@@ -3,27 +3,15 @@ commands (`::error file=...,line=...::message`, with actions/toolkit's
 escaping), GitLab Code Quality (its report's fields), SARIF rule metadata."""
 import json
 import re
-import textwrap
 from importlib import resources
 
 import jsonschema
 import pytest
 
-from flake8_lambda_state.cli import main
 from flake8_lambda_state.report.formats import github_data, github_property
 from flake8_lambda_state.rules.catalog import RULES
+from helpers import LEAKY, run_cli as run
 
-LEAKY = textwrap.dedent('''\
-    import boto3
-    _last = None
-
-
-    def lambda_handler(event, context):
-        global _last
-        _last = event["card"]
-        s3 = boto3.client("s3")
-        return s3
-''')
 # https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 # "::error file={name},line={line},endLine={endLine},title={title}::{message}"
 # Properties are escaped as actions/toolkit's escapeProperty (%, \r, \n, :, ,),
@@ -50,12 +38,6 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a,b:c%.py").write_text(LEAKY)
     return tmp_path
-
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    out = capsys.readouterr()
-    return status, out.out, out.err
 
 
 def test_github_escaping_follows_the_toolkit():
