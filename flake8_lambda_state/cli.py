@@ -20,7 +20,7 @@ from .config import load_config
 from .discovery import discover
 from .engine import lint_source, read_source, undecodable_reason
 from .fixes.summary import fix_summary
-from .project import forget_indexes, set_fallback_roots
+from .project import forget_indexes, prepare_projects, set_fallback_roots
 from .project.root import clear_root_cache
 from .report import FORMATS, MACHINE_FORMATS, Record, Style, Summary
 from .report.formats import fixable_lines, help_uri, shown, statistics_lines, summary_line
@@ -357,12 +357,11 @@ def _settings(args, config):
 
 
 def _indexes(paths, settings):
-    """The index of every project the paths belong to, built once here so
-    that worker processes inherit it instead of each building its own."""
-    from .project import project_for
+    """The solved index of every project the paths belong to."""
+    from .project import contained, project_for
     seen = {}
     for path in paths:
-        index = project_for(path, settings)
+        index = contained(path, lambda: project_for(path, settings))
         if index is not None:
             seen[index.root or path] = index
     return list(seen.values())
@@ -435,7 +434,7 @@ def run_check(args) -> int:
         work.append((stdin_name, source, settings, codes, honour_noqa, fmt == "sarif"))
     work += [(path, None, settings, codes, honour_noqa, fmt == "sarif") for path in found.files]
     set_fallback_roots(p for p in paths if p != "-")
-    _indexes(found.files, settings)
+    prepare_projects(found.files, settings)
     if args.verbose:
         _say(f"checking {len(work)} file(s) with {jobs if len(work) >= PARALLEL_FROM else 1} "
              f"process(es)")
@@ -533,7 +532,7 @@ def run_fix(args) -> int:
             raise SettingsError(f"no such file or folder: {path}")
     found = discover(paths, _excludes(args, config))
     set_fallback_roots(paths)
-    _indexes(found.files, settings)
+    prepare_projects(found.files, settings)
     wanted = Wanted(config.get("per-file-ignores", ()))
     work = [(path, settings, codes, args.unsafe_fixes, args.diff, wanted) for path in found.files]
     if jobs > 1 and len(work) >= PARALLEL_FROM:

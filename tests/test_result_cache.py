@@ -212,3 +212,19 @@ def test_a_file_outside_any_project_is_answered_by_the_quick_key(tmp_path, monke
     _no_analysis(monkeypatch)
     again_ = lint_source(source, str(path), Settings(), tree=ast_module.parse(source)).findings
     assert [(f.code, f.line) for f in again_] == [(f.code, f.line) for f in first]
+
+
+def test_check_on_an_unchanged_project_solves_nothing(tmp_path, cached, monkeypatch, capsys):
+    from flake8_lambda_state.project import index as index_module
+    from helpers import run_cli
+    root = make(tmp_path / "p", APP)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("FLAKE8_LAMBDA_STATE_CACHE_DIR", cached.cache_dir)
+    first = run_cli(capsys, "check", "--jobs", "1", ".")
+    assert first[0] == 1 and "helpers.py:4" in first[1]
+
+    def refuse(self):
+        raise AssertionError("solved again")
+    monkeypatch.setattr(index_module.ProjectIndex, "_solve", refuse)
+    _no_analysis(monkeypatch)
+    assert run_cli(capsys, "check", "--jobs", "1", ".") == first

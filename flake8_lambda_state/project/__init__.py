@@ -95,11 +95,12 @@ class Project:
     re-run that finds every file's result in the cache never solves it."""
 
     def __init__(self, root: Optional[str], summaries: Dict[str, dict], settings,
-                 generation: Optional[str]):
+                 generation: Optional[str], changed: bool = True):
         self.root = root
         self.summaries = summaries
         self.settings = settings
         self.generation = generation
+        self.changed = changed        # a module or template changed since the cache was written
 
     @cached_property
     def index(self) -> ProjectIndex:
@@ -165,11 +166,12 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
                 os.unlink(result_file(folder, os.path.join(root, rel)))
             except OSError:
                 pass
+    changed = cache.dirty or not folder
     cache.save()
     generation = None
     if folder and signature is not None:
         generation = hashlib.sha256(json.dumps(signature).encode()).hexdigest()
-    return Project(root, summaries, settings, generation)
+    return Project(root, summaries, settings, generation, changed)
 
 
 def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
@@ -191,6 +193,24 @@ def project_of(filename: str, settings, tree=None) -> Optional[Project]:
         trees = {path: tree} if tree is not None and not root else None
         project = _PROJECTS[key] = load_project(root, settings, None if root else [path], trees)
     return project
+
+
+def prepare_projects(paths, settings) -> None:
+    """Load the project of every path that has one, before a command forks
+    its workers, so that they inherit it instead of each loading its own.
+    Reachability is solved here too, unless no module changed since the
+    cache was written: then the files are answered from the result cache and
+    need no solving at all. A project whose index fails is left to each
+    file's own containment."""
+    seen = set()
+    for path in paths:
+        root = _root_of(os.path.abspath(path))
+        if root is None or root in seen:
+            continue
+        seen.add(root)
+        project = contained(path, lambda: project_of(path, settings))
+        if project is not None and project.changed:
+            contained(path, lambda: project.index)
 
 
 def project_for(filename: str, settings, tree=None) -> Optional[ProjectIndex]:
@@ -245,4 +265,4 @@ def forget_indexes():
 
 __all__ = ["FileContext", "Project", "ProjectIndex", "build_index", "contained", "context_for",
            "find_project_root", "forget_indexes", "index_failed", "load_project", "needs_project",
-           "project_for", "project_of", "set_fallback_roots"]
+           "prepare_projects", "project_for", "project_of", "set_fallback_roots"]
