@@ -14,7 +14,7 @@ from typing import Dict, Optional, Tuple
 
 from ..deep_stack import call_with_deep_stack
 from ..templates import template_signature
-from .cache import SummaryCache, cache_folder, content_hash
+from .cache import SummaryCache, cache_folder, content_hash, source_hash
 from .results import result_file
 from .index import FileContext, ProjectIndex
 from .root import find_project_root
@@ -26,30 +26,14 @@ _FAILED: set = set()
 MAX_FILES = 20_000
 
 
-def _code_version() -> str:
-    """A hash of the code that writes summaries: a cache written by another
-    version of the tool is never read."""
-    global _CODE_VERSION
-    if _CODE_VERSION is None:
-        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        digest = hashlib.sha256()
-        for rel in ("project/summary.py", "vocabulary.py", "handler_names.py", "templates.py"):
-            try:
-                with open(os.path.join(here, rel), "rb") as fh:
-                    digest.update(fh.read())
-            except OSError:
-                digest.update(rel.encode())
-        _CODE_VERSION = digest.hexdigest()
-    return _CODE_VERSION
-
-
-_CODE_VERSION = None
+SUMMARY_CODE = ("project/summary.py", "vocabulary.py", "handler_names.py", "templates.py",
+                "settings.py")   # the code that writes summaries
 
 
 def _fingerprint(settings) -> str:
     """What changes a summary: the code that writes it and the settings that
     decide which functions are handlers."""
-    key = repr((_code_version(), settings.handler_names, settings.explicit_handlers,
+    key = repr((source_hash(SUMMARY_CODE), settings.handler_names, settings.explicit_handlers,
                 settings.templates))
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 

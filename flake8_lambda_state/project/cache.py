@@ -8,7 +8,8 @@ import hashlib
 import json
 import os
 import tempfile
-from typing import Dict, Optional
+from functools import lru_cache
+from typing import Dict, Optional, Tuple
 
 from .summary import VERSION
 
@@ -30,6 +31,27 @@ def cache_folder(root: Optional[str], option: Optional[str]) -> Optional[str]:
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def source_hash(files: Optional[Tuple[str, ...]] = None) -> str:
+    """A hash of this package's own source (`files`, relative to the package,
+    or every module): a cache written by other code is never read back."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if files is None:
+        files = tuple(sorted(
+            os.path.relpath(os.path.join(folder, name), package)
+            for folder, dirs, names in os.walk(package) if "__pycache__" not in folder
+            for name in names if name.endswith(".py")))
+    digest = hashlib.sha256()
+    for rel in files:
+        digest.update(rel.encode())
+        try:
+            with open(os.path.join(package, rel), "rb") as fh:
+                digest.update(fh.read())
+        except OSError:
+            pass
+    return digest.hexdigest()
 
 
 class SummaryCache:

@@ -22,7 +22,7 @@ import os
 from functools import lru_cache
 from typing import List, Optional
 
-from .cache import cache_folder, write_atomically
+from .cache import cache_folder, source_hash, write_atomically
 
 FORMAT = 2
 
@@ -70,27 +70,6 @@ def canonical(value):
     return repr(value)
 
 
-_TOOL_VERSION: Optional[str] = None
-
-
-def tool_version() -> str:
-    """A hash of the package's own source: a result computed by other code is
-    never read back."""
-    global _TOOL_VERSION
-    if _TOOL_VERSION is None:
-        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        digest = hashlib.sha256()
-        for folder, dirs, files in os.walk(package):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(f for f in files if f.endswith(".py")):
-                path = os.path.join(folder, name)
-                digest.update(os.path.relpath(path, package).encode())
-                with open(path, "rb") as fh:
-                    digest.update(fh.read())
-        _TOOL_VERSION = digest.hexdigest()
-    return _TOOL_VERSION
-
-
 @lru_cache(maxsize=8)
 def _settings_key(settings):
     """The settings as the keys hold them (computed once per run, not per file)."""
@@ -98,13 +77,13 @@ def _settings_key(settings):
 
 
 def quick_key(source: str, filename: str, settings, codes, generation: str) -> str:
-    parts = [FORMAT, tool_version(), _settings_key(settings), canonical(codes), generation,
+    parts = [FORMAT, source_hash(), _settings_key(settings), canonical(codes), generation,
              os.path.abspath(filename)]
     return _digest(parts, source)
 
 
 def precise_key(source: str, filename: str, settings, codes, context) -> str:
-    parts = [FORMAT, tool_version(), _settings_key(settings), canonical(codes),
+    parts = [FORMAT, source_hash(), _settings_key(settings), canonical(codes),
              sorted(settings.explicit_functions(filename)), canonical(context),
              context.index.dependencies(context.path)]
     return _digest(parts, source)
