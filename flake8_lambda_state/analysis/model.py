@@ -12,6 +12,7 @@ from .dataflow import DataFlow
 from .handlers import Handler, HandlerFinder
 from .names import QualifiedNames
 from .reachability import Reach, Reachability
+from .scopes import ScopeIndex
 from .snapshots import Snapshots
 from .state_writes import StateWrites
 from .symbols import Symbols
@@ -44,6 +45,12 @@ class ModuleModel:
         """Positions are resolved on first use: a clean file never needs them,
         and they cost about a third of the metadata."""
         return self.wrapper.resolve(PositionProvider)
+
+    @cached_property
+    def libcst_scopes(self):
+        """libcst's scopes (assignments, references, accesses), resolved only
+        for the fixes that need them; the analysis uses `symbols.scopes`."""
+        return self.wrapper.resolve(ScopeProvider)
 
     @cached_property
     def state_writes(self) -> StateWrites:
@@ -94,7 +101,7 @@ def build_model(source: str, filename: str, settings, context=None) -> ModuleMod
     module = parse_source(source)
     try:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        scopes = wrapper.resolve(ScopeProvider)
+        scopes = ScopeIndex(module)
         qn = QualifiedNames(scopes)
         functions, classes, init = collect_units(module, qn)
         symbols = Symbols(module, scopes, qn, functions, classes, init, context)

@@ -1,4 +1,5 @@
-"""Dotted names and qualified-name resolution on top of libcst's ScopeProvider.
+"""Dotted names, and what they denote through imports (qualified names),
+resolved with the module's scopes (scopes.py).
 
 Qualified names are computed on demand for the few expressions a rule asks
 about (call targets, receivers), which is far cheaper than resolving
@@ -6,9 +7,6 @@ QualifiedNameProvider for every node of the file."""
 from typing import Dict, FrozenSet, Optional
 
 import libcst as cst
-from libcst.metadata import QualifiedNameSource
-
-_EXTERNAL = (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN)
 _EMPTY_MODULE = cst.Module([])
 
 
@@ -57,7 +55,7 @@ class QualifiedNames:
     variable gives nothing (it is not an import)."""
 
     def __init__(self, scopes):
-        self._scopes = scopes
+        self._scopes = scopes          # scopes.ScopeIndex
         self._cache: Dict[int, FrozenSet[str]] = {}
 
     def of(self, expr: cst.CSTNode) -> FrozenSet[str]:
@@ -66,13 +64,9 @@ class QualifiedNames:
         if cached is not None:
             return cached
         result: FrozenSet[str] = frozenset()
-        if isinstance(expr, (cst.Name, cst.Attribute)) and dotted(expr):
-            scope = self._scopes.get(expr)
-            if scope is not None:
-                try:
-                    names = scope.get_qualified_names_for(expr)
-                except Exception:  # unusual scopes (class bodies, comprehensions)
-                    names = set()
-                result = frozenset(q.name for q in names if q.source in _EXTERNAL)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            full = dotted(expr)
+            if full:
+                result = frozenset(self._scopes.qualified_names(root_name(expr), full))
         self._cache[key] = result
         return result

@@ -8,7 +8,6 @@ from functools import cached_property
 from typing import Dict, Iterator, List, Optional, Set
 
 import libcst as cst
-from libcst.metadata import ImportAssignment
 
 from ..settings import ALL_FUNCTIONS
 from ..templates import MANAGED_INSTANCES, SNAPSTART
@@ -19,6 +18,7 @@ from ..vocabulary import (AFTER_RESTORE_HOOKS, BEFORE_SNAPSHOT_HOOKS, NOT_UNIQUE
 from .clients import connects_when_built
 from .facts import CallSite
 from .names import dotted, root_name
+from .scopes import IMPORTED
 from .symbols import LOCAL, STATE
 from .units import Unit
 
@@ -75,16 +75,10 @@ class Snapshots:
 
     @cached_property
     def imports_snapshot_restore(self) -> bool:
-        scope = self.symbols.scopes[self.model.module]
-        for assignment in getattr(scope, "assignments", ()):
-            if isinstance(assignment, ImportAssignment):
-                node = assignment.node
-                module = node.module if isinstance(node, cst.ImportFrom) else None
-                names = [dotted(module)] if module is not None else [
-                    dotted(alias.name) for alias in getattr(node, "names", ())
-                    if isinstance(alias, cst.ImportAlias)]
-                if any(n and n.split(".")[0] == SNAPSHOT_MODULE for n in names):
-                    return True
+        for bindings in self.symbols.scopes.module_scope.bindings.values():
+            if any(b.kind == IMPORTED and b.qualified.split(".")[0] == SNAPSHOT_MODULE
+                   for b in bindings):
+                return True
         return False
 
     @cached_property

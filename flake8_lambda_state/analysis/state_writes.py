@@ -246,7 +246,8 @@ def is_mutable_value(expr, qn) -> bool:
         return True
     if isinstance(expr, cst.Call):
         names = qn.of(expr.func)
-        return bool(names & {"builtins.dict", "builtins.list", "builtins.set", "builtins.bytearray"}) \
+        return bool(names & {"builtins.dict", "builtins.list", "builtins.set", "builtins.bytearray",
+                             "builtins.dict.fromkeys"}) \
             or any(n.startswith("collections.") for n in names)
     return False
 

@@ -1,13 +1,12 @@
-"""What a name denotes, resolved with libcst scopes: a local, module state,
+"""What a name denotes, resolved with the module's scopes (scopes.py): a local, module state,
 an import, a module function or class; and which module class or imported
 factory an object was built from. Also resolves call targets to units."""
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
-from libcst.metadata import GlobalScope, ImportAssignment
-
 from .names import QualifiedNames, root_name
+from .scopes import DEFINED_CLASS, DEFINED_FUNCTION, IMPORTED, MODULE, ScopeIndex
 from .units import ClassInfo, Unit, lookup_method
 
 LOCAL, STATE, IMPORT, FUNCTION, CLASS, BUILTIN = (
@@ -48,7 +47,7 @@ class CallTarget:
 
 
 class Symbols:
-    def __init__(self, module: cst.Module, scopes, qn: QualifiedNames,
+    def __init__(self, module: cst.Module, scopes: ScopeIndex, qn: QualifiedNames,
                  functions: Dict[str, Unit], classes: Dict[str, ClassInfo], init: Unit,
                  context=None):
         self.module = module
@@ -63,7 +62,7 @@ class Symbols:
         self.module_values: Dict[str, List[cst.BaseExpression]] = {}
         for store in init.facts.stores:
             if isinstance(store.target, cst.Name) and store.value is not None and store.op != "del" \
-                    and isinstance(scopes.get(store.target), GlobalScope):  # not class bodies
+                    and scopes.scope_of(store.target) is scopes.module_scope:  # not class bodies
                 self.module_values.setdefault(store.target.value, []).append(store.value)
         self.rebound_in_functions = set()
         self.global_values: Dict[str, List[cst.BaseExpression]] = {}  # bound under `global`
@@ -89,23 +88,19 @@ class Symbols:
         return cached
 
     def _compute_kind(self, name: cst.Name) -> str:
-        scope = self.scopes.get(name)
+        if self.scopes.scope_of(name) is None:
+            return BUILTIN          # not a reference (an attribute or keyword name)
+        scope, bindings = self.scopes.resolve(name)
         if scope is None:
-            return BUILTIN
-        try:
-            assignments = list(scope[name.value])
-        except Exception:
-            return BUILTIN
-        if not assignments:
-            return BUILTIN
-        if any(not isinstance(a.scope, GlobalScope) for a in assignments):
+            return BUILTIN          # a builtin, or a name nothing binds
+        if scope.kind != MODULE:
             return LOCAL
-        if all(isinstance(a, ImportAssignment) for a in assignments):
+        if all(b.kind == IMPORTED for b in bindings):
             return IMPORT
-        nodes = [a.node for a in assignments if not isinstance(a, ImportAssignment)]
-        if all(isinstance(n, cst.FunctionDef) for n in nodes):
+        defined = [b.kind for b in bindings if b.kind != IMPORTED]
+        if all(kind == DEFINED_FUNCTION for kind in defined):
             return FUNCTION
-        if all(isinstance(n, cst.ClassDef) for n in nodes):
+        if all(kind == DEFINED_CLASS for kind in defined):
             return CLASS
         return STATE
 

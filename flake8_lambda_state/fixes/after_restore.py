@@ -60,7 +60,7 @@ def _reevaluable(model, expr, name: str) -> bool:
     and builtins, not the name it computes."""
     if _Finder(cst.NamedExpr, cst.Await, cst.Yield).found_in(expr):
         return False
-    scopes = model.symbols.scopes
+    scopes = model.libcst_scopes
     for ref in names_in(expr):
         scope = scopes.get(ref)
         if ref.value == name or scope is None:
@@ -93,7 +93,7 @@ def _read_at_init(model, name: str, stmt) -> bool:
     init calls. Such a reader keeps the snapshot's value."""
     end = model.positions[stmt].end
     init_functions = [u.node for u in model.snapshots.init_units if u.is_function]
-    for assignment in model.symbols.scopes[model.module].assignments[name]:
+    for assignment in model.libcst_scopes[model.module].assignments[name]:
         for ref in assignment.references:
             scope = ref.scope
             while isinstance(scope, (ClassScope, ComprehensionScope)):
@@ -114,7 +114,7 @@ def _decorator(model, before) -> Optional[tuple]:
     aliases too), adding `from snapshot_restore_py import
     register_after_restore` when it imports neither; None when that name is
     taken by something else."""
-    scope = model.symbols.scopes[model.module]
+    scope = model.libcst_scopes[model.module]
     wanted = next(iter(AFTER_RESTORE_HOOKS))
     limit = model.positions[before].start
     for assignment in scope.assignments:

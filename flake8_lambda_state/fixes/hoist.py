@@ -37,7 +37,7 @@ def _movable_local(model, unit, call) -> Optional[cst.SimpleStatementLine]:
             and any(s is stmt for s in body) and len(body) > 1):
         return None
     name = store.target.value
-    scope = model.symbols.scopes.get(store.target)
+    scope = model.libcst_scopes.get(store.target)
     if scope is None or isinstance(scope, GlobalScope) or name in unit.facts.global_names:
         return None
     if len(list(scope.assignments[name])) != 1 or any(
@@ -51,7 +51,7 @@ def _free_at_module(model, name: str) -> bool:
     """Nothing at module scope is called `name`, no function declares it
     global, and it is not a builtin the module would then shadow."""
     import builtins
-    global_scope = model.symbols.scopes.get(model.module)
+    global_scope = model.libcst_scopes.get(model.module)
     if global_scope is not None and global_scope.assignments[name]:
         return False
     return not hasattr(builtins, name) and not any(

@@ -49,7 +49,7 @@ def make_local(model, unit, name: str) -> Optional[Fix]:
     fn = unit.node
     if not unit.is_function or not isinstance(fn.body, cst.IndentedBlock):
         return None
-    assignments = list(model.symbols.scopes[model.module].assignments[name])
+    assignments = list(model.libcst_scopes[model.module].assignments[name])
     outside = [a for a in assignments if not _inside(model, a.node, fn)]
     inside = [a for a in assignments if _inside(model, a.node, fn)]
     if len(outside) != 1 or not inside:

@@ -65,7 +65,7 @@ def anchor_for(model, expr: cst.CSTNode) -> cst.BaseStatement:
                                        if isinstance(s, (cst.FunctionDef, cst.ClassDef))), len(body))]
                if _is_import(s)]
     anchor_index = body.index(leading[-1]) if leading else -1
-    scopes = model.symbols.scopes
+    scopes = model.libcst_scopes
     for name in names_in(expr):
         scope = scopes.get(name)
         if scope is None:

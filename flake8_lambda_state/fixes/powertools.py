@@ -36,7 +36,7 @@ def _imported_modules(scope):
 
 def _imports_powertools(model, unit) -> bool:
     """Any import of aws_lambda_powertools at module scope or in the unit."""
-    scopes = model.symbols.scopes
+    scopes = model.libcst_scopes
     for holder in (model.module, unit.node):
         scope = scopes.get(holder)
         if scope is not None and any(m == POWERTOOLS or m.startswith(POWERTOOLS + ".")
@@ -47,7 +47,7 @@ def _imports_powertools(model, unit) -> bool:
 
 def _parameters_name_free(model, call) -> bool:
     """`parameters` is unbound where the call is, or is Powertools' module."""
-    scope = model.symbols.scopes.get(call)
+    scope = model.libcst_scopes.get(call)
     if scope is None:
         return False
     if "parameters" not in scope:

@@ -92,11 +92,11 @@ def fix(finding, model):
         return None
     from ..fixes.placement import names_in
     from libcst.metadata import BuiltinScope, GlobalScope, ImportAssignment
-    global_scope = model.symbols.scopes.get(model.module)
+    global_scope = model.libcst_scopes.get(model.module)
     if param.annotation is not None and any(
             not isinstance(a, ImportAssignment) for a in global_scope.assignments["Optional"]):
         return None     # the module's own `Optional` is not typing's
-    body_scope = model.symbols.scopes.get(fn.body.body[0]) if fn.body.body else None
+    body_scope = model.libcst_scopes.get(fn.body.body[0]) if fn.body.body else None
     for used in names_in(param.default):
         if body_scope is not None and any(not isinstance(a.scope, (GlobalScope, BuiltinScope))
                                           for a in body_scope[used.value]):
