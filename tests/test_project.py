@@ -898,8 +898,9 @@ def test_nested_project_roots_are_projects_of_their_own(tmp_path, monkeypatch, c
     }, marker=".git")
     (root / ".git").unlink()
     (root / ".git").mkdir()
-    index = build_index(str(root), Settings(cache_dir="off"))
-    assert sorted(os.path.basename(p) for p in index.summaries) == ["shared.py"]
+    assert [os.path.basename(p) for p in project_pkg.project_files(str(root))] == ["shared.py"]
+    # the outer project holds no handler: nothing in it is summarised
+    assert build_index(str(root), Settings(cache_dir="off")).summaries == {}
     monkeypatch.chdir(root)
     assert cli_main(["handlers", "."]) == 0
     assert capsys.readouterr().out.splitlines() == [
@@ -942,6 +943,51 @@ def test_a_module_that_does_not_parse_is_cached_as_such(tmp_path, monkeypatch):
     index = build_index(str(root), settings)
     assert parsed == [] and cache_file.stat().st_mtime_ns == written
     assert sorted(os.path.basename(p) for p in index.summaries) == ["app.py"]
+
+
+LIBRARY = {
+    "lib.py": """
+        import boto3
+
+        def save(key):
+            boto3.client("s3").put_object(Bucket="b", Key=key, Body=b"")
+    """,
+    "util.py": "def double(x):\n    return 2 * x\n",
+}
+HANDLER = {"z_app.py": """
+    from lib import save
+
+    def handler(event, context):
+        save(event["id"])
+"""}
+
+
+def test_a_project_without_handlers_summarises_nothing_until_one_appears(tmp_path, monkeypatch):
+    root = make(tmp_path, LIBRARY)
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    calls = _count_summaries(monkeypatch)
+    index = build_index(str(root), settings)
+    assert calls == [] and index.summaries == {}
+    assert found(root, settings) == []
+    cache_file = next((tmp_path / "cache").glob("summaries-*.json"))
+    entries = json.loads(cache_file.read_text())["files"]
+    deferred = {rel: e.get("deferred") for rel, e in entries.items()}
+    assert deferred == {"lib.py": True, "util.py": True}
+    write(root, HANDLER)
+    forget_indexes()
+    index = build_index(str(root), settings)
+    assert sorted(calls) == ["lib.py", "util.py", "z_app.py"]
+    assert found(root, settings) == [("lib.py", 4, "LAM301")]
+
+
+@pytest.mark.parametrize("budget", [0, 10_000_000])
+def test_modules_deferred_before_the_first_handler_are_summarised(tmp_path, monkeypatch, budget):
+    """Whether the deferred trees were kept or must be parsed again."""
+    monkeypatch.setattr(project_pkg, "DEFERRED_TREES_BYTES", budget)
+    root = make(tmp_path, {**LIBRARY, **HANDLER})
+    calls = _count_summaries(monkeypatch)
+    assert found(root) == [("lib.py", 4, "LAM301")]
+    assert sorted(calls) == ["lib.py", "util.py", "z_app.py"]
 
 
 def test_request_data_returned_by_another_modules_function(tmp_path):

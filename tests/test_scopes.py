@@ -246,9 +246,10 @@ def _libcst_names(scopes, expr):
             if q.source == QualifiedNameSource.IMPORT}
 
 
-@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "fixtures", "**", "*.py"),
-                                               recursive=True)),
-                         ids=lambda p: os.path.relpath(p, ROOT))
+FIXTURES = sorted(glob.glob(os.path.join(ROOT, "fixtures", "**", "*.py"), recursive=True))
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: os.path.relpath(p, ROOT))
 def test_agrees_with_libcst_on_the_fixtures(path):
     with open(path, encoding="utf-8") as fh:
         module = cst.parse_module(fh.read())

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Dict, Optional, Tuple
 
 from ..deep_stack import call_with_deep_stack
+from ..prefilter import may_hold_handler
 from ..templates import template_signature
 from .cache import SummaryCache, cache_folder, content_hash, source_hash
 from .results import result_file
@@ -27,7 +28,7 @@ MAX_FILES = 20_000
 
 
 SUMMARY_CODE = ("project/summary.py", "vocabulary.py", "handler_names.py", "templates.py",
-                "settings.py")   # the code that writes summaries
+                "settings.py", "prefilter.py")   # the code that writes summaries
 
 
 def _fingerprint(settings) -> str:
@@ -91,15 +92,28 @@ class Project:
         return ProjectIndex(self.root, self.summaries, self.settings)
 
 
+# Source held as parsed trees while no module of the project holds a handler
+# yet; past it, a deferred module is parsed again should one turn up.
+DEFERRED_TREES_BYTES = 8_000_000
+
+
 def load_project(root: Optional[str], settings, files=None, trees=None) -> Project:
     """Summarise every module of the project (from the cache when unchanged).
-    `trees` holds `ast` trees already parsed."""
+    `trees` holds `ast` trees already parsed.
+
+    A module that cannot hold a handler (the prefilter) is summarised only
+    once some module of the project holds one: a project without handlers
+    (a library, a CDK app, tests) has no entry for anything to reach, so its
+    modules cost one `ast.parse` each and their summaries are never built."""
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     fingerprint = _fingerprint(settings)
     folder = cache_folder(root, settings.cache_dir)
     cache = SummaryCache(folder, root or "", fingerprint)
     summaries = {}
     signature = [fingerprint]
+    deferred = []                  # [path, rel, stat, digest, templates, tree or None]
+    held = 0                       # source bytes of the deferred trees kept
+    has_handlers = False
     for path in paths[:MAX_FILES]:
         try:
             info = os.stat(path)
@@ -113,6 +127,7 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
             summary = _summary(trees[path], path, settings)
             if summary is not None:
                 summaries[path] = summary
+                has_handlers = has_handlers or bool(summary.get("handlers"))
             try:
                 with open(path, "rb") as fh:
                     digest = content_hash(fh.read())
@@ -133,16 +148,33 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
             entry = cache.get_by_hash(rel, digest, info, templates)
             if entry is None:
                 try:
-                    summary = _summary(ast.parse(data, path), path, settings)
+                    tree = ast.parse(data, path)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    summary = None      # not part of the index; its own check says why
-                cache.put(rel, digest, info, templates, summary)
+                    tree = None     # not part of the index; its own check says why
+                if tree is not None and not has_handlers \
+                        and not may_hold_handler(tree, path, settings):
+                    keep = held + len(data) <= DEFERRED_TREES_BYTES
+                    held += len(data) if keep else 0
+                    deferred.append([path, rel, info, digest, templates, tree if keep else None])
+                    cache.put(rel, digest, info, templates, None, deferred=True)
+                else:
+                    summary = _summary(tree, path, settings) if tree is not None else None
+                    cache.put(rel, digest, info, templates, summary)
                 entry = cache.entries[rel]
+        elif entry.get("deferred"):
+            deferred.append([path, rel, info, entry["sha"], templates, None])
         if signature is not None:
             signature.append((rel, entry["sha"], templates))
         summary = entry["summary"]
         if summary is not None:
             summaries[path] = summary
+            has_handlers = has_handlers or bool(summary.get("handlers"))
+    if has_handlers:
+        for path, rel, info, digest, templates, tree in deferred:
+            summary = _deferred_summary(path, tree, settings)
+            cache.put(rel, digest, info, templates, summary)
+            if summary is not None:
+                summaries[path] = summary
     if root:
         gone = cache.forget_missing({os.path.relpath(p, root) for p in paths})
         for rel in gone if folder else ():
@@ -156,6 +188,17 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
     if folder and signature is not None:
         generation = hashlib.sha256(json.dumps(signature).encode()).hexdigest()
     return Project(root, summaries, settings, generation, changed)
+
+
+def _deferred_summary(path: str, tree, settings) -> Optional[dict]:
+    """The summary of a module left unsummarised until a handler turned up."""
+    if tree is None:
+        try:
+            with open(path, "rb") as fh:
+                tree = ast.parse(fh.read(), path)
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    return _summary(tree, path, settings)
 
 
 def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:

@@ -93,9 +93,13 @@ class SummaryCache:
         return None
 
     def put(self, path: str, digest: str, stat: os.stat_result, templates: list,
-            summary: Optional[dict]):
+            summary: Optional[dict], deferred: bool = False):
+        """`deferred`: the module cannot hold a handler and was not summarised
+        (no module of its project held one)."""
         self.entries[path] = {"mtime": stat.st_mtime_ns, "size": stat.st_size, "sha": digest,
                               "templates": templates, "summary": summary}
+        if deferred:
+            self.entries[path]["deferred"] = True
         self.dirty = True
 
     def forget_missing(self, present) -> set:
