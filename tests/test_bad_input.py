@@ -146,3 +146,21 @@ def test_sarif_of_an_absolute_file_name_that_is_not_utf8(tmp_path, monkeypatch, 
     doc = json.loads(capsys.readouterr().out)
     uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert uri == {"uri": "file://" + str(tmp_path) + "/caf%E9.py"}
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_the_garbage_collector_runs_again_after_each_file(monkeypatch, refused):
+    """The collector is paused during a file's analysis (engine.collector_paused)."""
+    import gc
+
+    from flake8_lambda_state import analysis
+    if refused:
+        def refuse(*args, **kwargs):
+            assert not gc.isenabled()
+            raise analysis.SkippedFile("refused")
+        monkeypatch.setattr(analysis, "build_model", refuse)
+    source = "import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n"
+    result = lint_source(source, "app.py", Settings(cache_dir="off"))
+    assert gc.isenabled()
+    assert result.skipped == ("refused" if refused else None)
+    assert [f.code for f in result.findings] == ([] if refused else ["LAM301"])
