@@ -13,6 +13,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from flake8_lambda_state import deep_stack
 from flake8_lambda_state.analysis import build_model
 from flake8_lambda_state.analysis.facts import collect_facts
+from flake8_lambda_state.analysis.reachability import Reachability
+from flake8_lambda_state.analysis.units import global_stores
 from flake8_lambda_state.settings import Settings
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -126,3 +128,53 @@ def test_deep_expressions_cost_no_recursion(kind):
     assert [type(s.target).__name__ for s in facts.stores] == ["Name"]
     assert len(facts.calls) == {"calls": 199, "binary chain": 1000}.get(kind, 0) + 1
     assert facts.calls[-1].node is function.body.body[1].body[0].value
+
+
+# --- facts on first use (analysis/units.py, analysis/reachability.py) -------
+
+def _all_units(model):
+    return [model.symbols.init] + model.symbols.all_units()
+
+
+@pytest.mark.parametrize("label, source", sources(), ids=[label for label, _ in sources()])
+def test_declared_globals_are_the_facts_global_names(label, source):
+    """Unit.global_names reads statements only, and gives what the walk gives."""
+    model = build_model(source, label, Settings(cache_dir="off"))
+    units = _all_units(model)
+    assert [sorted(u.global_names) for u in units] == [
+        sorted(collect_facts(u.node).global_names) for u in units]
+
+
+def test_global_stores_are_the_stores_under_global_of_every_unit():
+    source = (DATA / "facts_shapes.txt").read_text(encoding="utf-8") + (
+        "\n\ndef late(event):\n    global CACHE, counter\n    counter += 1\n"
+        "    CACHE = {}\n    other = CACHE\n    def inner():\n        global TEMP\n        TEMP = 2\n"
+        "\n\ndef only_inner():\n    class Holder:\n        def set(self):\n            global ONLY\n"
+        "            ONLY = 1\n")
+    model = build_model(source, "app.py", Settings(cache_dir="off"))
+    units = model.symbols.all_units()
+    expected = [(u.key, s) for u in units for s in u.facts.stores
+                if isinstance(s.target, cst.Name) and s.target.value in u.facts.global_names]
+    assert [(u.key, s) for u, s in global_stores(units)] == expected
+    assert [(key, s.target.value, s.op) for key, s in expected] == [
+        ("module_def", "_client", "assign"), ("module_def", "_table", "assign"),
+        ("late", "counter", "aug"), ("late", "CACHE", "assign"), ("late", "TEMP", "assign"),
+        ("only_inner", "ONLY", "assign")]
+
+
+def test_reachability_collects_the_facts_of_reached_units_only():
+    source = _handler_code().module(400, reachable=False)
+    model = build_model(source, "app.py", Settings(cache_dir="off"))
+    units = model.symbols.all_units()
+    for unit in units:               # forget what building the model collected
+        unit.__dict__.pop("facts", None)
+    reach = Reachability(model.symbols, model.handlers)
+    collected = sorted(u.key for u in units if "facts" in u.__dict__)
+    assert collected == ["helper_0", "lambda_handler"]
+    assert [u.key for u in reach.reachable_units()] == ["helper_0", "lambda_handler"]
+    # every unit's callers, on first use: the same as when every unit was walked
+    callers = {model.symbols.functions[k].key: [(c.key, s.node) for c, s, _t in v]
+               for k, v in ((u.key, reach.callers.get(id(u), [])) for u in units) if v}
+    assert callers == {"helper_0": [("lambda_handler", model.symbols.functions[
+        "lambda_handler"].facts.calls[0].node)]}
+    assert all("facts" in u.__dict__ for u in units)
