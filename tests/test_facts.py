@@ -2,7 +2,13 @@
 CSTVisitor that collected them before the cheap walk (analysis/walk.py) gave
 on the fixtures, generated handler modules and odd shapes, node by node
 (type and source range), with every guard and flag. The walk must give
-exactly the same, in the same order."""
+exactly the same, in the same order. tests/data/facts_expected.txt was
+written by that visitor (commit 3a08671) through facts_text() below; a new
+source added to sources() needs its section written the same way, by the old
+visitor, never by the code under test.
+
+Then facts on first use: the walk from the handlers collects the facts of
+the units it reaches only, and the `global` declarations come without facts."""
 import importlib.util
 import pathlib
 

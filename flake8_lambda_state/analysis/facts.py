@@ -76,7 +76,6 @@ class FactsCollector:
     node's children, run when the walk comes back out."""
 
     def __init__(self, root: cst.CSTNode):
-        self.root = root
         self.facts = Facts()
         self._defs_are_units = isinstance(root, cst.Module)
         self._guards: List[FrozenSet[Guard]] = [NO_GUARDS]  # the union of the open guard layers
@@ -106,9 +105,6 @@ class FactsCollector:
         return self.facts
 
     # --- guards -----------------------------------------------------------
-    def current_guards(self) -> FrozenSet[Guard]:
-        return self._guards[-1]
-
     def _push_guards(self, layer: FrozenSet[Guard]):
         self._guards.append(self._guards[-1] | layer)
 
