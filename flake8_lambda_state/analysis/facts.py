@@ -3,11 +3,13 @@ code) that records what every rule needs: calls, stores, `global`
 declarations, returns, `with` blocks and awaits, each with the memoization
 guards (see guards.py) that hold where it happens."""
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+import inspect
+from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
 from .guards import NO_GUARDS, Guard, exits_block, facts_of_test
+from .walk import children
 
 
 @dataclass(eq=False)
@@ -62,18 +64,22 @@ def _unpack(target, value, op, guards, statement, out):
         out.append(Store(target, value, op, guards, statement))
 
 
-class FactsCollector(cst.CSTVisitor):
+class FactsCollector:
     """Collects Facts for one unit; nested functions and lambdas belong to the
     unit that defines them, except at module level where every def is a unit
-    of its own."""
+    of its own.
+
+    One iterative walk (walk.children, parents first, in source order), so a
+    deeply nested expression costs no recursion. Each node type that records
+    a fact or opens a context has an `_enter_*` handler (see _ENTER); a
+    context closes by a (function, argument) pair left on the stack under the
+    node's children, run when the walk comes back out."""
 
     def __init__(self, root: cst.CSTNode):
-        super().__init__()
-        self.root = root
         self.facts = Facts()
-        self._guards: List[FrozenSet[Guard]] = []
+        self._defs_are_units = isinstance(root, cst.Module)
+        self._guards: List[FrozenSet[Guard]] = [NO_GUARDS]  # the union of the open guard layers
         self._after: Dict[int, FrozenSet[Guard]] = {}
-        self._pushed: Set[int] = set()
         self._discarded: Set[int] = set()
         self._awaited: Set[int] = set()
         self._with_items: Dict[int, cst.With] = {}
@@ -83,14 +89,27 @@ class FactsCollector(cst.CSTVisitor):
         self._compound_depth = 0
         self._except_depth = 0
 
+    def collect(self, start: cst.CSTNode) -> Facts:
+        stack: list = [start]
+        pop, extend, enter = stack.pop, stack.extend, _ENTER
+        while stack:
+            item = pop()
+            if item.__class__ is tuple:       # leaving a context
+                item[0](self, item[1])
+                continue
+            handler = enter.get(item.__class__)
+            if handler is None:
+                extend(reversed(children(item)))
+            else:
+                handler(self, item, stack)
+        return self.facts
+
     # --- guards -----------------------------------------------------------
-    def current_guards(self) -> FrozenSet[Guard]:
-        if not self._guards:
-            return NO_GUARDS
-        merged = set()
-        for layer in self._guards:
-            merged |= layer
-        return frozenset(merged)
+    def _push_guards(self, layer: FrozenSet[Guard]):
+        self._guards.append(self._guards[-1] | layer)
+
+    def _pop_guards(self, _arg=None):
+        self._guards.pop()
 
     def _plan_block(self, statements):
         """After `if <already built>: return ...`, the rest of the block runs
@@ -102,138 +121,206 @@ class FactsCollector(cst.CSTVisitor):
             if isinstance(stmt, cst.If) and stmt.orelse is None and exits_block(stmt.body):
                 extra = extra | facts_of_test(stmt.test)[1]
 
-    def on_visit(self, node):
-        if id(node) in self._after:
-            self._guards.append(self._after[id(node)])
-            self._pushed.add(id(node))
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            self._statement.append(node)
-        if isinstance(node, cst.BaseCompoundStatement) and node is not self.root:
+    # --- statements and blocks --------------------------------------------
+    def _open_statement(self, node, stack):
+        """A statement holds the facts under it (CallSite/Store.statement),
+        under the guards its block planned for it; a compound one marks them
+        nested."""
+        layer = self._after.get(id(node))
+        if layer is not None:
+            self._push_guards(layer)
+        self._statement.append(node)
+        compound = isinstance(node, cst.BaseCompoundStatement)
+        if compound:
             self._compound_depth += 1
-        if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
-            self._except_depth += 1
-        return super().on_visit(node)
+        stack.append((FactsCollector._close_statement, (compound, layer is not None)))
 
-    def on_leave(self, original_node):
-        super().on_leave(original_node)
-        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            self._statement.pop()
-        if isinstance(original_node, cst.BaseCompoundStatement) and original_node is not self.root:
+    def _close_statement(self, how):
+        compound, guarded = how
+        self._statement.pop()
+        if compound:
             self._compound_depth -= 1
-        if isinstance(original_node, (cst.ExceptHandler, cst.ExceptStarHandler)):
-            self._except_depth -= 1
-        if id(original_node) in self._pushed:
-            self._pushed.discard(id(original_node))
+        if guarded:
             self._guards.pop()
 
-    def visit_Module(self, node):
+    def _enter_statement(self, node, stack):
+        self._open_statement(node, stack)
+        stack.extend(reversed(children(node)))
+
+    def _enter_block(self, node, stack):
         self._plan_block(node.body)
+        stack.extend(reversed(children(node)))
 
-    def visit_IndentedBlock(self, node):
+    def _enter_module(self, node, stack):
         self._plan_block(node.body)
+        stack.extend(reversed(children(node)))
 
-    def visit_If_body(self, node):
-        self._guards.append(facts_of_test(node.test)[0])
+    def _enter_if(self, node, stack):
+        """The test's facts hold in the body, their negation in the else
+        branch (an `elif` included)."""
+        self._open_statement(node, stack)
+        in_body, in_orelse = facts_of_test(node.test)
+        for child in reversed(children(node)):
+            layer = in_body if child is node.body else in_orelse if child is node.orelse else None
+            if layer:
+                stack.append((FactsCollector._pop_guards, None))
+                stack.append(child)
+                stack.append((FactsCollector._push_guards, layer))
+            else:
+                stack.append(child)
 
-    def leave_If_body(self, node):
-        self._guards.pop()
-
-    def visit_If_orelse(self, node):
-        self._guards.append(facts_of_test(node.test)[1])
-
-    def leave_If_orelse(self, node):
-        self._guards.pop()
-
-    # --- scoping ----------------------------------------------------------
-    def visit_FunctionDef(self, node):
-        if node is self.root:
-            return True
+    def _enter_function(self, node, stack):
+        self._open_statement(node, stack)
         # At module level each def is a unit of its own.
-        return not isinstance(self.root, cst.Module)
+        if not self._defs_are_units:
+            stack.extend(reversed(children(node)))
 
-    def visit_Global(self, node):
+    def _enter_handler(self, node, stack):
+        self._except_depth += 1
+        stack.append((FactsCollector._close_handler, None))
+        stack.extend(reversed(children(node)))
+
+    def _close_handler(self, _arg):
+        self._except_depth -= 1
+
+    def _enter_finally(self, node, stack):
+        self._finally_depth += 1
+        stack.append((FactsCollector._close_finally, None))
+        stack.extend(reversed(children(node)))
+
+    def _close_finally(self, _arg):
+        self._finally_depth -= 1
+
+    def _enter_global(self, node, stack):
         self.facts.global_names.update(item.name.value for item in node.names)
+        stack.extend(reversed(children(node)))
 
     # --- stores -----------------------------------------------------------
     def _store(self, target, value, op):
         stmt = self._statement[-1] if self._statement else target
-        _unpack(target, value, op, self.current_guards(), stmt, self.facts.stores)
+        _unpack(target, value, op, self._guards[-1], stmt, self.facts.stores)
 
-    def visit_Assign(self, node):
+    def _enter_assign(self, node, stack):
         for target in node.targets:
             self._store(target.target, node.value, "assign")
+        stack.extend(reversed(children(node)))
 
-    def visit_AnnAssign(self, node):
+    def _enter_ann_assign(self, node, stack):
         self.facts.annotations.append((node.target, node.annotation.annotation))
         if node.value is not None:
             self._store(node.target, node.value, "assign")
+        stack.extend(reversed(children(node)))
 
-    def visit_AugAssign(self, node):
+    def _enter_aug_assign(self, node, stack):
         self._store(node.target, node.value, "aug")
+        stack.extend(reversed(children(node)))
 
-    def visit_Del(self, node):
+    def _enter_del(self, node, stack):
         self._store(node.target, None, "del")
+        stack.extend(reversed(children(node)))
 
-    def visit_For(self, node):
+    def _enter_for(self, node, stack):
+        self._open_statement(node, stack)
         self._store(node.target, node.iter, "for")
+        stack.extend(reversed(children(node)))
 
-    def visit_CompFor(self, node):
+    def _enter_comp_for(self, node, stack):
         self._store(node.target, node.iter, "for")
+        stack.extend(reversed(children(node)))
 
-    def visit_NamedExpr(self, node):
+    def _enter_named_expr(self, node, stack):
         self._store(node.target, node.value, "walrus")
+        stack.extend(reversed(children(node)))
 
-    def visit_With_body(self, node):
-        self._open_withs.append(node)
-
-    def leave_With_body(self, node):
-        self._open_withs.pop()
-
-    def visit_With(self, node):
+    def _enter_with(self, node, stack):
+        """The items' calls are `with_item`s; the body's calls are inside the
+        `with`."""
+        self._open_statement(node, stack)
         self.facts.withs.append(node)
         for item in node.items:
             self._with_items[id(item.item)] = node
             if item.asname is not None:
                 self._store(item.asname.name, item.item, "with")
+        for child in reversed(children(node)):
+            if child is node.body:
+                stack.append((FactsCollector._close_with, None))
+                stack.append(child)
+                stack.append((FactsCollector._open_with, node))
+            else:
+                stack.append(child)
+
+    def _open_with(self, node):
+        self._open_withs.append(node)
+
+    def _close_with(self, _arg):
+        self._open_withs.pop()
 
     # --- calls and flow ---------------------------------------------------
-    def visit_Expr(self, node):
+    def _enter_expr(self, node, stack):
         self._discarded.add(id(node.value))
+        stack.extend(reversed(children(node)))
 
-    def visit_Await(self, node):
+    def _enter_await(self, node, stack):
         self._awaited.add(id(node.expression))
         self.facts.awaited.append(node.expression)
+        stack.extend(reversed(children(node)))
 
-    def visit_Return(self, node):
+    def _enter_return(self, node, stack):
         if node.value is not None:
             self.facts.returns.append(node.value)
+        stack.extend(reversed(children(node)))
 
-    def visit_Finally(self, node):
-        self._finally_depth += 1
-
-    def leave_Finally(self, node):
-        self._finally_depth -= 1
-
-    def visit_Call(self, node):
+    def _enter_call(self, node, stack):
+        key = id(node)
+        statements = self._statement
         self.facts.calls.append(CallSite(
-            node=node,
-            guards=self.current_guards(),
-            discarded=id(node) in self._discarded,
-            awaited=id(node) in self._awaited,
-            with_item=self._with_items.get(id(node)),
-            inside_withs=tuple(self._open_withs),
-            in_finally=self._finally_depth > 0,
-            nested=self._compound_depth > 0,
-            in_except=self._except_depth > 0,
-            statement=self._statement[-1] if self._statement else None,
+            node, self._guards[-1], key in self._discarded, key in self._awaited,
+            self._with_items.get(key), tuple(self._open_withs), self._finally_depth > 0,
+            self._compound_depth > 0, self._except_depth > 0,
+            statements[-1] if statements else None,
         ))
+        stack.extend(reversed(children(node)))
+
+
+def _handlers() -> Dict[type, Callable]:
+    """The `_enter_*` handler of each node type that has one: every compound
+    statement opens a statement context, a few add their own facts."""
+    table: Dict[type, Callable] = {
+        cls: FactsCollector._enter_statement for cls in vars(cst).values()
+        if isinstance(cls, type) and issubclass(cls, cst.BaseCompoundStatement)
+        and not inspect.isabstract(cls)}
+    table.update({
+        cst.SimpleStatementLine: FactsCollector._enter_statement,
+        cst.Module: FactsCollector._enter_module,
+        cst.IndentedBlock: FactsCollector._enter_block,
+        cst.If: FactsCollector._enter_if,
+        cst.FunctionDef: FactsCollector._enter_function,
+        cst.For: FactsCollector._enter_for,
+        cst.With: FactsCollector._enter_with,
+        cst.ExceptHandler: FactsCollector._enter_handler,
+        cst.ExceptStarHandler: FactsCollector._enter_handler,
+        cst.Finally: FactsCollector._enter_finally,
+        cst.Global: FactsCollector._enter_global,
+        cst.Assign: FactsCollector._enter_assign,
+        cst.AnnAssign: FactsCollector._enter_ann_assign,
+        cst.AugAssign: FactsCollector._enter_aug_assign,
+        cst.Del: FactsCollector._enter_del,
+        cst.CompFor: FactsCollector._enter_comp_for,
+        cst.NamedExpr: FactsCollector._enter_named_expr,
+        cst.Expr: FactsCollector._enter_expr,
+        cst.Await: FactsCollector._enter_await,
+        cst.Return: FactsCollector._enter_return,
+        cst.Call: FactsCollector._enter_call,
+    })
+    return table
+
+
+_ENTER = _handlers()
 
 
 def collect_facts(root: cst.CSTNode) -> Facts:
     collector = FactsCollector(root)
     if isinstance(root, cst.FunctionDef):
         # Decorators and defaults run at definition time, not per call.
-        root.body.visit(collector)
-    else:
-        root.visit(collector)
-    return collector.facts
+        return collector.collect(root.body)
+    return collector.collect(root)

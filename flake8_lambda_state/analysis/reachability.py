@@ -4,6 +4,7 @@ once per warm container (under a memoization guard or in a memoized
 function)."""
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
@@ -147,26 +148,41 @@ def is_memo_guarded(site_guards, unit: Unit, symbols: Symbols) -> bool:
     return False
 
 
+class _Edges(dict):
+    """The calls of each unit that resolve to a unit of this module, by the
+    caller's id, resolved on first use: the walk from the handlers asks only
+    for the units it reaches, so code no handler reaches costs no facts."""
+
+    def __init__(self, symbols: Symbols, units: Dict[int, Unit]):
+        super().__init__()
+        self._symbols = symbols
+        self._units = units
+
+    def __missing__(self, key: int) -> List[Tuple[CallSite, CallTarget]]:
+        unit = self._units[key]
+        out = []
+        for site in unit.facts.calls:
+            target = self._symbols.resolve_call(site.node, unit)
+            if target is not None:
+                out.append((site, target))
+        self[key] = out
+        return out
+
+    def get(self, key, default=None):
+        return self[key] if key in self or key in self._units else default
+
+
 class Reachability:
     def __init__(self, symbols: Symbols, handlers: List[Handler], context=None):
         self.symbols = symbols
         self.handlers = sorted(handlers, key=lambda h: h.sort_key)   # first by module and name
         self.context = context
-        self.edges: Dict[int, List[Tuple[CallSite, CallTarget]]] = {}
-        self.callers: Dict[int, List[Tuple[Unit, CallSite, CallTarget]]] = {}
-        for unit in symbols.all_units():
-            out = []
-            for site in unit.facts.calls:
-                target = symbols.resolve_call(site.node, unit)
-                if target is not None:
-                    out.append((site, target))
-                    self.callers.setdefault(id(target.unit), []).append((unit, site, target))
-            self.edges[id(unit)] = out
+        self._units = {id(u): u for u in symbols.all_units()}
+        self.edges = _Edges(symbols, self._units)
         self.reached: Dict[int, Reach] = {}
         self.hot: Dict[int, Reach] = {}
         self.instance_self: set = set()   # units whose `self` is a module-level instance
         self._reached_by: Dict[int, set] = {}
-        self._units = {id(u): u for u in symbols.all_units()}
         for handler in self.handlers:
             self._walk(handler, self.reached, hot_only=False)
             self._walk(handler, self.hot, hot_only=True)
@@ -175,6 +191,17 @@ class Reachability:
                 others = self._others(key, reach.handler)
                 if others:
                     table[key] = Reach(reach.handler, reach.path, others)
+
+    @cached_property
+    def callers(self) -> Dict[int, List[Tuple[Unit, CallSite, CallTarget]]]:
+        """Every call site of the module that calls a unit, by the callee's
+        id (callers the handlers do not reach included); on first use, as it
+        needs the calls of every unit."""
+        out: Dict[int, List[Tuple[Unit, CallSite, CallTarget]]] = {}
+        for unit in self.symbols.all_units():
+            for site, target in self.edges[id(unit)]:
+                out.setdefault(id(target.unit), []).append((unit, site, target))
+        return out
 
     def _others(self, unit_id: int, handler: Handler) -> int:
         """How many handlers besides the named one reach a unit: the project

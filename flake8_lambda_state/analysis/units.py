@@ -1,23 +1,37 @@
 """The units of code in a module: module-level functions, methods of
 module-level classes, and the module's init code, each with its Facts."""
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from functools import cached_property
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
 from ..vocabulary import MEMOIZING_DECORATORS
-from .facts import Facts, collect_facts
+from .facts import Facts, Store, collect_facts
 from .names import dotted
+from .walk import children
 
 
 @dataclass(eq=False)
 class Unit:
     key: str                        # "handler", "RuleEngine.load", "<module>"
     node: cst.CSTNode               # FunctionDef, or the Module for init code
-    facts: Facts
     class_name: Optional[str] = None
     method_kind: str = "function"   # function | method | staticmethod | classmethod | module
     memoized: bool = False
+
+    @cached_property
+    def facts(self) -> Facts:
+        """Collected on first use: code no handler reaches is mostly never
+        asked about."""
+        return collect_facts(self.node)
+
+    @cached_property
+    def global_names(self) -> FrozenSet[str]:
+        """The names the unit declares `global`: facts.global_names, from its
+        statements alone (a `global` is never inside an expression), without
+        collecting its facts."""
+        return declared_globals(self.node)
 
     @property
     def name(self) -> str:
@@ -96,6 +110,39 @@ def _module_level_statements(body):
                     yield from _module_level_statements(block.body)
 
 
+# The nodes that can hold statements; expressions cannot.
+_STATEMENT_HOLDERS = (cst.Module, cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler,
+                      cst.ExceptStarHandler, cst.Finally, cst.MatchCase)
+
+
+def declared_globals(root: cst.CSTNode) -> FrozenSet[str]:
+    """The names declared `global` in the code collect_facts(root) walks:
+    a function's body with the functions and classes nested in it; the
+    module's statements and class bodies, not its functions."""
+    names = set()
+    defs_are_units = isinstance(root, cst.Module)
+    stack = [root.body] if isinstance(root, cst.FunctionDef) else [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Global):
+            names.update(item.name.value for item in node.names)
+        elif isinstance(node, _STATEMENT_HOLDERS) and not (
+                defs_are_units and isinstance(node, cst.FunctionDef)):
+            stack.extend(children(node))
+    return frozenset(names)
+
+
+def global_stores(units: Iterable[Unit]) -> Iterator[Tuple[Unit, Store]]:
+    """The stores into names a unit declares `global` (what rebinds module
+    state from a function), collecting facts only of units that declare one."""
+    for unit in units:
+        if unit.global_names:
+            names = unit.facts.global_names
+            for store in unit.facts.stores:
+                if isinstance(store.target, cst.Name) and store.target.value in names:
+                    yield unit, store
+
+
 def collect_units(module: cst.Module, qn):
     """Returns (functions, classes, init): module functions by name, classes by
     name (with their methods as units keyed 'Class.method'), and init code."""
@@ -105,7 +152,7 @@ def collect_units(module: cst.Module, qn):
         if isinstance(stmt, cst.FunctionDef):
             decorators = _decorator_names(stmt, qn)
             functions[stmt.name.value] = Unit(
-                key=stmt.name.value, node=stmt, facts=collect_facts(stmt),
+                key=stmt.name.value, node=stmt,
                 memoized=any(d in MEMOIZING_DECORATORS for d in decorators),
             )
         elif isinstance(stmt, cst.ClassDef):
@@ -133,11 +180,11 @@ def collect_units(module: cst.Module, qn):
                     kind = "classmethod"
                 info.methods[item.name.value] = Unit(
                     key=f"{info.name}.{item.name.value}", node=item,
-                    facts=collect_facts(item), class_name=info.name, method_kind=kind,
+                    class_name=info.name, method_kind=kind,
                     memoized=any(d in MEMOIZING_DECORATORS for d in decorators),
                 )
             classes[info.name] = info
-    init = Unit(key="<module>", node=module, facts=collect_facts(module), method_kind="module")
+    init = Unit(key="<module>", node=module, method_kind="module")
     return functions, classes, init
 
 
