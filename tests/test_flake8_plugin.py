@@ -121,7 +121,7 @@ def test_bad_regex_option_is_a_clear_error(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("name", ["syntax_error.py", "null_bytes.py", "empty.py", "deep.py"])
+@pytest.mark.parametrize("name", ["syntax_error.py", "null_bytes.py", "empty.py"])
 def test_bad_input_is_skipped_with_a_reason(name):
     from flake8_lambda_state.analysis import SkippedFile, build_model
     from flake8_lambda_state.settings import Settings
@@ -131,6 +131,15 @@ def test_bad_input_is_skipped_with_a_reason(name):
     with pytest.raises(SkippedFile) as info:
         build_model(text, name, Settings())
     assert str(info.value)
+
+
+def test_deep_nesting_is_analysed_even_on_the_default_stack():
+    """The analysis walks the tree without recursion (walk.py, scopes.py,
+    facts.py): only libcst's parser and codegen recurse."""
+    from flake8_lambda_state.analysis import build_model
+    from flake8_lambda_state.settings import Settings
+    model = build_model(BAD_INPUTS["deep.py"], "deep.py", Settings())
+    assert [h.name for h in model.handlers] == ["handler"]
 
 
 def test_internal_error_is_contained(monkeypatch, capsys):

@@ -266,3 +266,17 @@ def test_agrees_with_libcst_on_the_fixtures(path):
                     if not n.startswith("builtins.")}
             assert ours == _libcst_names(scopes, node), (dotted(node), path)
     assert compared > 0
+
+
+def test_imported_roots_cover_imports_in_every_scope():
+    module = cst.parse_module(textwrap.dedent("""
+        import os.path as p
+        from . import sibling
+        def handler(event, context):
+            from mangum import Mangum
+            import json
+        """))
+    index = ScopeIndex(module)
+    assert index.imported_roots == {"os", "", "mangum", "json"}
+    assert index.imports_any(["mangum.Mangum", "x.y"]) and index.imports_any(["os.environ"])
+    assert not index.imports_any(["serverless_wsgi.handle_request", "boto3"])

@@ -106,7 +106,7 @@ class HandlerFinder:
         middleware = {name for name, unit in functions.items()
                       if any("lambda_handler_decorator" in (dotted(_decorator_parts(d)[0]) or "")
                              for d in unit.node.decorators)}
-        wsgi_served = any(
+        wsgi_served = self.symbols.scopes.imports_any(WSGI_ADAPTERS) and any(
             self.symbols.qn.of(site.node.func) & WSGI_ADAPTERS
             for unit in [self.symbols.init] + list(functions.values())
             for site in unit.facts.calls)

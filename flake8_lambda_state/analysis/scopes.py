@@ -90,6 +90,7 @@ class ScopeIndex:
         self._scope_of: Dict[int, Scope] = {}
         self._order: Dict[int, int] = {}       # id(Name) -> its place among references and bindings
         self._pending: List[Tuple[Scope, Binding]] = []
+        self.imported_roots: set = set()     # top-level modules imported anywhere in the file
         self._walk(module)
         self._place_bindings()
 
@@ -111,6 +112,12 @@ class ScopeIndex:
                 return scope.lookup(name.value, here=False)
         return scope.lookup(name.value)
 
+    def imports_any(self, qualified_names) -> bool:
+        """Some import of the file can denote one of these names: without
+        one, no expression of the file resolves to them (a cheap test before
+        looking at every call)."""
+        return any(name.split(".", 1)[0] in self.imported_roots for name in qualified_names)
+
     def is_builtin(self, name: cst.Name) -> bool:
         """A reference that no scope binds and that names a builtin."""
         return id(name) in self._scope_of and name.value in BUILTIN_NAMES \
@@ -128,6 +135,8 @@ class ScopeIndex:
 
     # --- the walk -------------------------------------------------------------
     def _bind(self, scope: Scope, name: str, kind: str, node: cst.CSTNode, qualified=None):
+        if qualified is not None:
+            self.imported_roots.add(qualified.split(".", 1)[0])
         self._pending.append((scope, Binding(name, kind, node, qualified, len(self._order))))
         self._order[id(node)] = len(self._order)
 

@@ -7,7 +7,7 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 import libcst as cst
 from .names import QualifiedNames, root_name
 from .scopes import DEFINED_CLASS, DEFINED_FUNCTION, IMPORTED, MODULE, ScopeIndex
-from .units import ClassInfo, Unit, lookup_method
+from .units import ClassInfo, Unit, global_stores, lookup_method
 
 LOCAL, STATE, IMPORT, FUNCTION, CLASS, BUILTIN = (
     "local", "state", "import", "function", "class", "builtin")
@@ -66,12 +66,10 @@ class Symbols:
                 self.module_values.setdefault(store.target.value, []).append(store.value)
         self.rebound_in_functions = set()
         self.global_values: Dict[str, List[cst.BaseExpression]] = {}  # bound under `global`
-        for unit in self.all_units():
-            for store in unit.facts.stores:
-                if isinstance(store.target, cst.Name) and store.target.value in unit.facts.global_names:
-                    self.rebound_in_functions.add(store.target.value)
-                    if store.value is not None and store.op in ("assign", "walrus", "with"):
-                        self.global_values.setdefault(store.target.value, []).append(store.value)
+        for _unit, store in global_stores(self.all_units()):
+            self.rebound_in_functions.add(store.target.value)
+            if store.value is not None and store.op in ("assign", "walrus", "with"):
+                self.global_values.setdefault(store.target.value, []).append(store.value)
 
     def all_units(self) -> List[Unit]:
         units = list(self.functions.values())

@@ -130,7 +130,7 @@ def _decorator(model, before) -> Optional[tuple]:
         if SNAPSHOT_MODULE in names:
             return cst.parse_expression(f"{assignment.name}.{HOOK_FUNCTION}"), ()
     if scope.assignments[HOOK_FUNCTION] or any(
-            HOOK_FUNCTION in u.facts.global_names for u in model.symbols.all_units()):
+            HOOK_FUNCTION in u.global_names for u in model.symbols.all_units()):
         return None
     return cst.Name(HOOK_FUNCTION), (AddImport(SNAPSHOT_MODULE, HOOK_FUNCTION),)
 

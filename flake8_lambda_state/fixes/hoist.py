@@ -55,7 +55,7 @@ def _free_at_module(model, name: str) -> bool:
     if global_scope is not None and global_scope.assignments[name]:
         return False
     return not hasattr(builtins, name) and not any(
-        name in u.facts.global_names for u in model.symbols.all_units())
+        name in u.global_names for u in model.symbols.all_units())
 
 
 def hoist_value(model, unit, call, base_names: Sequence[str]):

@@ -71,6 +71,8 @@ def _names(keys) -> List[str]:
 
 
 def check(model) -> Iterator[Finding]:
+    if not model.symbols.scopes.imports_any([ENV]):
+        return                      # nothing in the file can denote os.environ or os.putenv
     whole_module = bool(model.local_handlers)   # LAM204 covers all of a handler's module
     units = [model.symbols.init] + model.symbols.all_units()
     flow = model.flow
