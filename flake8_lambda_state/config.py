@@ -18,6 +18,13 @@ KEYS = {
     "baseline": "str", "per-file-ignores": "per-file-ignores",
 }
 FLAKE8_FILES = ("setup.cfg", "tox.ini", ".flake8")
+CODE_LISTS = ("select", "extend-select", "ignore", "extend-ignore")
+
+
+def _names_ours(code: str) -> bool:
+    """`LAM`, `LAM3`, `LAM301`, `L`: a code or prefix that can name a LAM code."""
+    code = code.upper()
+    return code.startswith("LAM") or "LAM".startswith(code)
 
 
 def _normalise(key: str) -> str:
@@ -71,8 +78,17 @@ def _from_flake8(directory: str) -> Dict[str, Any]:
         if parser.has_section("flake8"):
             for key, raw in parser.items("flake8"):
                 key = _normalise(key)
-                if key in KEYS:
-                    out[key] = _value(key, raw, f"{path} [flake8]")
+                if key not in KEYS:
+                    continue
+                value = _value(key, raw, f"{path} [flake8]")
+                if key in CODE_LISTS:
+                    # The [flake8] section serves every plugin: codes of the
+                    # others (E203, W503...) are not ours to know, and a
+                    # `select` that names none of ours leaves our default.
+                    value = [code for code in value if _names_ours(code)]
+                    if key == "select" and not value:
+                        continue
+                out[key] = value
     return out
 
 

@@ -273,3 +273,20 @@ def test_interrupts_and_our_own_bugs_are_one_line(project, capsys, monkeypatch):
     monkeypatch.setattr(cli, "discover", broken)
     assert run(capsys, "check", ".") == (
         2, "", "flake8-lambda-state: internal error (RuntimeError: boom); please report it\n")
+
+
+def test_other_plugins_codes_in_the_flake8_section_are_left_to_them(project, capsys):
+    """A shared [flake8] section names codes of pycodestyle and friends; check
+    keeps only those that can name ours (a real project's .flake8 did this)."""
+    (project / ".flake8").write_text("[flake8]\nselect = E,F,W\n"
+                                     "ignore = E203, W503, BLK100, LAM304\n"
+                                     "extend-ignore = A003\n")
+    status, out, _err = run(capsys, "check", "app.py")
+    assert status == 1 and [line.split()[1] for line in out.splitlines()[:2]] == ["LAM201",
+                                                                                  "LAM301"]
+    (project / ".flake8").write_text("[flake8]\nselect = E,LAM3\n")
+    status, out, _err = run(capsys, "check", "app.py")
+    assert status == 1 and out.splitlines()[0].split()[1] == "LAM301"
+    assert out.splitlines()[1].startswith("1 finding(s)")
+    status, out, err = run(capsys, "check", "--ignore", "E203", "app.py")
+    assert (status, err) == (2, "flake8-lambda-state: error: --ignore: unknown code 'E203'\n")
