@@ -88,7 +88,8 @@ class ScopeIndex:
     def __init__(self, module: cst.Module):
         self.module_scope = Scope(MODULE, None, module)
         self._scope_of: Dict[int, Scope] = {}
-        self._order: Dict[int, int] = {}       # id(Name) -> its place among references and bindings
+        self._order: Dict[int, int] = {}       # id(Name) -> its place, for names in class bodies
+        self._count = 0                        # references and bindings seen so far
         self._pending: List[Tuple[Scope, Binding]] = []
         self.imported_roots: set = set()     # top-level modules imported anywhere in the file
         self._walk(module)
@@ -137,12 +138,14 @@ class ScopeIndex:
     def _bind(self, scope: Scope, name: str, kind: str, node: cst.CSTNode, qualified=None):
         if qualified is not None:
             self.imported_roots.add(qualified.split(".", 1)[0])
-        self._pending.append((scope, Binding(name, kind, node, qualified, len(self._order))))
-        self._order[id(node)] = len(self._order)
+        self._count += 1
+        self._pending.append((scope, Binding(name, kind, node, qualified, self._count)))
 
     def _refer(self, name: cst.Name, scope: Scope):
         self._scope_of[id(name)] = scope
-        self._order[id(name)] = len(self._order)
+        self._count += 1
+        if scope.kind == CLASS:
+            self._order[id(name)] = self._count
 
     def _place_bindings(self):
         """Bindings go to the scope that owns the name: the module under
