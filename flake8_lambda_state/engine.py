@@ -70,7 +70,7 @@ def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fi
     from .analysis import SkippedFile, build_model  # libcst loads only when needed
     from .rules import run_rules
     try:
-        model = build_model(source, filename, settings, context)
+        model = build_model(source, filename, settings, context, tree)
         result.findings = run_rules(model, codes, fixes or keep_model)
         if keep_model:
             result.model = model
