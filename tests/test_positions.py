@@ -76,6 +76,9 @@ ODD = {
         "for i in a:\n    continue\nelse:\n    u = 1\nwhile b:\n    break\nelse:\n    t = 1\n"
         "with a as b, c:\n    s = 1\nasync def h():\n    async with a:\n        pass\n"
         "    async for i in a:\n        pass\n", False),
+    "elif chain": ("if a:\n    x = 1\n" + "".join(f"elif a == {i}:\n    x = {i}\n"
+                                                  for i in range(30)) + "else:\n    y = 2\n",
+                   False),
     "match": ("match x:\n    case 1:\n        y = 1\n    case [a, *b] if a:\n        y = b\n"
               "    case _:\n        pass\n", False),
     "one-line suites": ("if a: b = 1; c = 2\nclass C: pass\ndef f(): return 1\n", False),

@@ -45,9 +45,9 @@ class ModuleModel:
     @cached_property
     def positions(self) -> StatementPositions:
         """`positions[node]` is libcst's PositionProvider range of the node,
-        computed on first use and only for the top-level statement holding
-        it: a clean file never needs positions, and one with a few findings
-        needs those of a few statements."""
+        computed on first use and only for the statement holding it
+        (positions.py): a clean file never needs positions, and one with a
+        few findings needs those of a few statements."""
         return StatementPositions(self.module, self.source, self.tree,
                                   lambda: self.wrapper.resolve(PositionProvider))
 

@@ -85,6 +85,9 @@ class StatementPositions:
         except KeyError:
             return default
 
+    def __contains__(self, node) -> bool:
+        return self.get(node) is not None
+
     def _statement_of(self, node: cst.CSTNode) -> Optional[int]:
         """The statement holding `node`; the module's statements are claimed
         in order, each once, as far as needed."""
@@ -203,28 +206,30 @@ def _line_up(statements: Sequence[cst.BaseStatement],
 def _blocks(statement: cst.BaseStatement, twin: ast.AST):
     """(libcst IndentedBlock, `ast` statements, indentation added around the
     block) of each block of a compound statement and of its `ast` twin
-    (already checked to be of its kind): a match statement indents its cases."""
+    (already checked to be of its kind): a match statement indents its cases,
+    an elif is the If of its twin's orelse."""
     pairs = []
-    if isinstance(statement, cst.Match):
-        if len(statement.cases) == len(twin.cases):
-            pairs += [(case.body, case_twin.body, (statement.indent,))
-                      for case, case_twin in zip(statement.cases, twin.cases)]
-    elif not isinstance(statement, cst.SimpleStatementLine):
-        pairs.append((statement.body, twin.body, ()))
-    if isinstance(statement, (cst.Try, cst.TryStar)):
-        if len(statement.handlers) == len(twin.handlers):
-            pairs += [(handler.body, handler_twin.body, ())
-                      for handler, handler_twin in zip(statement.handlers, twin.handlers)]
-        if statement.finalbody is not None:
-            pairs.append((statement.finalbody.body, twin.finalbody, ()))
-    orelse = getattr(statement, "orelse", None)
-    if isinstance(orelse, cst.Else):
-        pairs.append((orelse.body, twin.orelse, ()))
-    pairs = [pair for pair in pairs if isinstance(pair[0], cst.IndentedBlock)]
-    if isinstance(orelse, cst.If) and len(twin.orelse) == 1 \
-            and isinstance(twin.orelse[0], ast.If):     # elif: the twin's orelse is one If
-        pairs += _blocks(orelse, twin.orelse[0])
-    return pairs
+    while True:
+        if isinstance(statement, cst.Match):
+            if len(statement.cases) == len(twin.cases):
+                pairs += [(case.body, case_twin.body, (statement.indent,))
+                          for case, case_twin in zip(statement.cases, twin.cases)]
+        elif not isinstance(statement, cst.SimpleStatementLine):
+            pairs.append((statement.body, twin.body, ()))
+        if isinstance(statement, (cst.Try, cst.TryStar)):
+            if len(statement.handlers) == len(twin.handlers):
+                pairs += [(handler.body, handler_twin.body, ())
+                          for handler, handler_twin in zip(statement.handlers, twin.handlers)]
+            if statement.finalbody is not None:
+                pairs.append((statement.finalbody.body, twin.finalbody, ()))
+        orelse = getattr(statement, "orelse", None)
+        if isinstance(orelse, cst.Else):
+            pairs.append((orelse.body, twin.orelse, ()))
+        if not (isinstance(orelse, cst.If) and len(twin.orelse) == 1
+                and isinstance(twin.orelse[0], ast.If)):
+            break
+        statement, twin = orelse, twin.orelse[0]
+    return [pair for pair in pairs if isinstance(pair[0], cst.IndentedBlock)]
 
 
 def _shifted(found: CodeRange, lines: int) -> CodeRange:
