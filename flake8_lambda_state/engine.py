@@ -73,7 +73,7 @@ def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fi
     from .rules import run_rules
     try:
         with collector_paused():
-            model = build_model(source, filename, settings, context)
+            model = build_model(source, filename, settings, context, tree)
             result.findings = run_rules(model, codes, fixes or keep_model)
         if keep_model:
             result.model = model

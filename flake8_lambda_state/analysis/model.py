@@ -11,6 +11,7 @@ from .clients import Clients
 from .dataflow import DataFlow
 from .handlers import Handler, HandlerFinder
 from .names import QualifiedNames
+from .positions import StatementPositions
 from .reachability import Reach, Reachability
 from .scopes import ScopeIndex
 from .snapshots import Snapshots
@@ -34,6 +35,8 @@ class ModuleModel:
     reach: Reachability
     flow: DataFlow
     context: object = None          # project.FileContext, or None for a module on its own
+    source: str = ""                # the text the module was parsed from
+    tree: object = None             # its `ast` tree when the caller had one (flake8, the engine)
 
     @property
     def local_handlers(self) -> List[Handler]:
@@ -41,10 +44,13 @@ class ModuleModel:
         return [h for h in self.handlers if h.entry is None]
 
     @cached_property
-    def positions(self):
-        """Positions are resolved on first use: a clean file never needs them,
-        and they cost about a third of the metadata."""
-        return self.wrapper.resolve(PositionProvider)
+    def positions(self) -> StatementPositions:
+        """`positions[node]` is libcst's PositionProvider range of the node,
+        computed on first use and only for the statement holding it
+        (positions.py): a clean file never needs positions, and one with a
+        few findings needs those of a few statements."""
+        return StatementPositions(self.module, self.source, self.tree,
+                                  lambda: self.wrapper.resolve(PositionProvider))
 
     @cached_property
     def libcst_scopes(self):
@@ -92,10 +98,11 @@ def parse_source(source: str) -> cst.Module:
         raise SkippedFile("expressions nested too deeply to analyse") from None
 
 
-def build_model(source: str, filename: str, settings, context=None) -> ModuleModel:
+def build_model(source: str, filename: str, settings, context=None, tree=None) -> ModuleModel:
     """Parse and analyse `source`. `context` is what the project index says of
     this file (project.FileContext: entry points from other modules, what its
-    imports denote); without one the module is analysed on its own. Raises
+    imports denote); without one the module is analysed on its own. `tree` is
+    the source's `ast` tree if the caller has one (positions use it). Raises
     SkippedFile for input that cannot be analysed (syntax libcst does not
     know, deep nesting, size)."""
     module = parse_source(source)
@@ -112,4 +119,5 @@ def build_model(source: str, filename: str, settings, context=None) -> ModuleMod
                         finder.request_attributes, finder.request_imports)
     except RecursionError:
         raise SkippedFile("expressions nested too deeply to analyse") from None
-    return ModuleModel(filename, settings, module, wrapper, symbols, handlers, reach, flow, context)
+    return ModuleModel(filename, settings, module, wrapper, symbols, handlers, reach, flow, context,
+                       source, tree)
