@@ -10,9 +10,9 @@ Prints one table and writes it as JSON (default benchmarks/results.json):
    instruction counts) on a standard library subset, on generated
    handler-dense modules and on each --repo, cold (cache off) and warm (cache
    filled by a first run).
-2. Per line of a handler file, in process: the analysis (libcst parse,
-   metadata, the project's phases, the rules) against pyflakes on the same
-   `ast` tree (best of --repeat).
+2. Per line of a handler file, in process: the analysis (libcst parse, the
+   model, the rules; given the `ast` tree, with the collector paused, as the
+   engine runs it) against pyflakes on the same `ast` tree (best of --repeat).
 3. Linearity: flake8 with the plugin on one generated handler module of 1k
    and 10k lines (and 100k with --large), every helper reachable and most
    unreachable: CPU and peak RSS (VmHWM) of the flake8 process, with the log-log
@@ -165,6 +165,7 @@ def per_line_row(label, paths, repeat):
     from pyflakes.checker import Checker
 
     from flake8_lambda_state.analysis import SkippedFile, build_model
+    from flake8_lambda_state.engine import collector_paused
     from flake8_lambda_state.rules import run_rules
     from flake8_lambda_state.settings import Settings
     settings = Settings(cache_dir="off")
@@ -178,7 +179,8 @@ def per_line_row(label, paths, repeat):
         for _ in range(repeat):
             start = time.process_time()
             try:
-                run_rules(build_model(source, path, settings))
+                with collector_paused():      # as the engine runs it, on flake8's tree
+                    run_rules(build_model(source, path, settings, tree=tree))
             except (SkippedFile, RecursionError):
                 best_ours = None
                 break
