@@ -53,7 +53,7 @@ def python_files(root, limit):
 
 
 def run_flake8(files, with_plugin, callgrind=False, env=None):
-    python = os.path.realpath(sys.executable)   # not a pyenv shim: valgrind must see python
+    python = sys.executable   # never a pyenv shim; in a venv, the venv's own python
     cmd = [python, "-m", "flake8"] if with_plugin else [python, "-c", HIDE_PLUGIN]
     if callgrind:
         with tempfile.TemporaryDirectory() as tmp:

@@ -228,7 +228,7 @@ WITH_PLUGIN = "import sys\nfrom flake8.main.cli import main\nsys.exit(main(sys.a
 
 def flake8_usage(path, with_plugin, env):
     """CPU seconds, wall seconds and peak RSS (MiB) of flake8 on `path`."""
-    python = os.path.realpath(sys.executable)
+    python = sys.executable
     with tempfile.NamedTemporaryFile("r") as peak:
         code = PEAK + (WITH_PLUGIN if with_plugin else HIDE_PLUGIN)
         cpu, wall = usage([python, "-c", code] + FLAKE8_ARGS + [path],

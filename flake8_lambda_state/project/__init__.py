@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Dict, Optional, Tuple
 
 from ..deep_stack import call_with_deep_stack
-from ..prefilter import may_hold_handler
+from ..prefilter import may_hold_handler, text_may_hold_handler
 from ..templates import template_signature
 from .cache import SummaryCache, cache_folder, content_hash, source_hash
 from .results import result_file
@@ -104,7 +104,8 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
     A module that cannot hold a handler (the prefilter) is summarised only
     once some module of the project holds one: a project without handlers
     (a library, a CDK app, tests) has no entry for anything to reach, so its
-    modules cost one `ast.parse` each and their summaries are never built."""
+    modules cost a look at their text (prefilter.text_may_hold_handler) or
+    one `ast.parse` each, and their summaries are never built."""
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     fingerprint = _fingerprint(settings)
     folder = cache_folder(root, settings.cache_dir)
@@ -146,7 +147,11 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
                 continue
             digest = content_hash(data)
             entry = cache.get_by_hash(rel, digest, info, templates)
-            if entry is None:
+            if entry is None and not has_handlers and not _text_may_hold_handler(data, path, settings):
+                deferred.append([path, rel, info, digest, templates, None])
+                cache.put(rel, digest, info, templates, None, deferred=True)
+                entry = cache.entries[rel]
+            elif entry is None:
                 try:
                     tree = ast.parse(data, path)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -188,6 +193,16 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
     if folder and signature is not None:
         generation = hashlib.sha256(json.dumps(signature).encode()).hexdigest()
     return Project(root, summaries, settings, generation, changed)
+
+
+def _text_may_hold_handler(data: bytes, path: str, settings) -> bool:
+    """The prefilter on the text, before any parse; text that is not UTF-8
+    (another PEP 263 encoding) is parsed and tested on its tree instead."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return text_may_hold_handler(text, path, settings)
 
 
 def _deferred_summary(path: str, tree, settings) -> Optional[dict]:
