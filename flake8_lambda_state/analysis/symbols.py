@@ -58,6 +58,8 @@ class Symbols:
         self.classes = classes
         self.init = init
         self._kinds: Dict[int, str] = {}
+        self._built_by: Dict[tuple, FrozenSet[str]] = {}
+        self._locals: Dict[int, Dict[str, List[cst.BaseExpression]]] = {}
         self.guard_binds: Dict[tuple, bool] = {}   # reachability.guard_binds, memoized
         self.module_values: Dict[str, List[cst.BaseExpression]] = {}
         for store in init.facts.stores:
@@ -135,6 +137,16 @@ class Symbols:
         built object add '.method' (`Session().client` -> 'boto3.Session.client')."""
         if _depth > 8:
             return frozenset()
+        key = (id(expr), id(unit), _depth)
+        found = self._built_by.get(key)
+        if found is None:
+            # A name bound from itself many times over (`rows = rows + ...`)
+            # reaches the same expressions along many paths.
+            found = self._built_by[key] = self._compute_built_by(expr, unit, _depth)
+        return found
+
+    def _compute_built_by(self, expr: cst.BaseExpression, unit: Optional[Unit],
+                          _depth: int) -> FrozenSet[str]:
         if isinstance(expr, cst.Call):
             func = expr.func
             names = set(self.qn.of(func))
@@ -168,10 +180,19 @@ class Symbols:
         if kind == STATE or (unit is not None and name.value in unit.facts.global_names):
             return self.module_values.get(name.value, []) + self.global_values.get(name.value, [])
         if kind == LOCAL and unit is not None:
-            return [s.value for s in unit.facts.stores
-                    if isinstance(s.target, cst.Name) and s.target.value == name.value
-                    and s.value is not None and s.op in ("assign", "walrus", "with")]
+            return self._local_values(unit).get(name.value, [])
         return []
+
+    def _local_values(self, unit: Unit) -> Dict[str, List[cst.BaseExpression]]:
+        """What each local name of `unit` is assigned, from one pass over its stores."""
+        values = self._locals.get(id(unit))
+        if values is None:
+            values = self._locals[id(unit)] = {}
+            for store in unit.facts.stores:
+                if isinstance(store.target, cst.Name) and store.value is not None \
+                        and store.op in ("assign", "walrus", "with"):
+                    values.setdefault(store.target.value, []).append(store.value)
+        return values
 
     def module_class_of(self, expr, unit) -> Tuple[Optional[str], bool]:
         """(class name, via module instance) for an instance of a module class:
