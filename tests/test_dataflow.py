@@ -151,3 +151,25 @@ def test_fixed_context_attributes_through_a_helper_are_not_request_data():
         remember(context, "x")
     '''
     assert codes(src) == [(5, "LAM102"), (6, "LAM201")]
+
+
+def test_what_built_an_object_is_found_once_per_expression(monkeypatch):
+    """A name rebound from itself many times over: each expression is
+    resolved once per depth, not once per path (exponential before)."""
+    from flake8_lambda_state.analysis import build_model
+    from flake8_lambda_state.analysis.symbols import Symbols
+    from flake8_lambda_state.rules import run_rules
+    from flake8_lambda_state.settings import Settings
+    calls = []
+    real = Symbols._compute_built_by
+
+    def counting(self, expr, unit, depth):
+        calls.append(depth)
+        return real(self, expr, unit, depth)
+    monkeypatch.setattr(Symbols, "_compute_built_by", counting)
+    body = "\n".join(["    s3 = s3 or s3 if event else s3"] * 6)
+    source = ("import boto3\n\n\ndef handler(event, context):\n    s3 = boto3.client('s3')\n"
+              f"{body}\n    s3.put_object(Bucket='b', Key='k', Body=b'')\n")
+    findings = run_rules(build_model(source, "app.py", Settings(cache_dir="off")))
+    assert [(f.code, f.line) for f in findings] == [("LAM301", 5)]
+    assert 0 < len(calls) < 5_000
