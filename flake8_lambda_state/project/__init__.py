@@ -9,11 +9,13 @@ import json
 import os
 import stat as stat_module
 import sys
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from ..deep_stack import call_with_deep_stack
-from ..templates import template_signature
+from ..pool import chunk_size, process_pool
+from ..templates import functions_of_template, template_signature
 from .cache import SummaryCache, cache_folder, content_hash, source_hash
 from .results import result_file
 from .index import FileContext, ProjectIndex
@@ -24,6 +26,7 @@ _PROJECTS: Dict[Tuple[str, object], "Project"] = {}
 _FALLBACK_ROOTS: list = []
 _FAILED: set = set()
 MAX_FILES = 20_000
+SUMMARISE_PARALLEL_FROM = 64   # fewer modules to summarise than this: in this process
 
 
 SUMMARY_CODE = ("project/summary.py", "vocabulary.py", "handler_names.py", "templates.py",
@@ -91,15 +94,39 @@ class Project:
         return ProjectIndex(self.root, self.summaries, self.settings)
 
 
-def load_project(root: Optional[str], settings, files=None, trees=None) -> Project:
-    """Summarise every module of the project (from the cache when unchanged).
-    `trees` holds `ast` trees already parsed."""
+@dataclass
+class _Pending:
+    """A module whose summary the cache does not hold: summarised from `data`."""
+    path: str
+    rel: str
+    info: os.stat_result
+    templates: list
+    digest: str
+    data: bytes
+
+
+@dataclass
+class _Loading:
+    """A project half loaded: what the cache answered, in the order of its
+    files, and the modules still to summarise (`pending`)."""
+    root: Optional[str]
+    settings: object
+    folder: Optional[str]
+    cache: SummaryCache
+    paths: List[str]
+    order: List[Tuple[str, Optional[str]]] = field(default_factory=list)   # (path, rel | None)
+    parsed: Dict[str, Optional[dict]] = field(default_factory=dict)       # path -> summary of a tree
+    pending: List[_Pending] = field(default_factory=list)
+    signature: Optional[list] = None
+
+
+def _plan(root: Optional[str], settings, files=None, trees=None) -> _Loading:
+    """Everything of load_project but summarising the modules the cache misses."""
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     fingerprint = _fingerprint(settings)
     folder = cache_folder(root, settings.cache_dir)
     cache = SummaryCache(folder, root or "", fingerprint)
-    summaries = {}
-    signature = [fingerprint]
+    loading = _Loading(root, settings, folder, cache, paths, signature=[fingerprint])
     for path in paths[:MAX_FILES]:
         try:
             info = os.stat(path)
@@ -110,17 +137,14 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
         rel = os.path.relpath(path, root) if root else path
         templates = [list(t) for t in template_signature(path, settings.templates)]
         if trees and path in trees:     # a file of its own, parsed by flake8 already
-            summary = _summary(trees[path], path, settings)
-            if summary is not None:
-                summaries[path] = summary
+            loading.parsed[path] = _summary(trees[path], path, settings)
+            loading.order.append((path, None))
             try:
                 with open(path, "rb") as fh:
                     digest = content_hash(fh.read())
             except OSError:
                 digest = None
-            signature = signature if signature is not None and digest else None
-            if signature is not None:
-                signature.append((rel, digest, templates))
+            _sign(loading, digest and (rel, digest, templates))
             continue
         entry = cache.get(rel, info, templates)
         if entry is None:
@@ -132,19 +156,53 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
             digest = content_hash(data)
             entry = cache.get_by_hash(rel, digest, info, templates)
             if entry is None:
-                try:
-                    summary = _summary(ast.parse(data, path), path, settings)
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    summary = None      # not part of the index; its own check says why
-                cache.put(rel, digest, info, templates, summary)
-                entry = cache.entries[rel]
-        if signature is not None:
-            signature.append((rel, entry["sha"], templates))
-        summary = entry["summary"]
+                loading.pending.append(_Pending(path, rel, info, templates, digest, data))
+                loading.order.append((path, rel))
+                _sign(loading, (rel, digest, templates))
+                continue
+        loading.order.append((path, rel))
+        _sign(loading, (rel, entry["sha"], templates))
+    return loading
+
+
+def _sign(loading: _Loading, item):
+    """Add a module to the project's generation; None (a file that could not
+    be hashed) leaves the project without one."""
+    if loading.signature is not None and item:
+        loading.signature.append(item)
+    else:
+        loading.signature = None
+
+
+def summarise_source(job) -> Optional[dict]:
+    """The summary of a module's bytes (None when it does not parse), or the
+    exception a bug of ours raised: a worker process hands it back, and the
+    parent raises it again inside the project's containment."""
+    path, data, settings = job
+    try:
+        try:
+            return _summary(ast.parse(data, path), path, settings)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None      # not part of the index; its own check says why
+    except Exception as exc:  # noqa: BLE001 - re-raised by _finish
+        return exc
+
+
+def _finish(loading: _Loading, summarised: Dict[str, object]) -> Project:
+    """The project, once `summarised` holds every pending module's summary."""
+    root, cache, folder = loading.root, loading.cache, loading.folder
+    for job in loading.pending:
+        summary = summarised[job.path]
+        if isinstance(summary, Exception):
+            raise summary
+        cache.put(job.rel, job.digest, job.info, job.templates, summary)
+    summaries = {}
+    for path, rel in loading.order:
+        summary = loading.parsed[path] if rel is None else cache.entries[rel]["summary"]
         if summary is not None:
             summaries[path] = summary
     if root:
-        gone = cache.forget_missing({os.path.relpath(p, root) for p in paths})
+        gone = cache.forget_missing({os.path.relpath(p, root) for p in loading.paths})
         for rel in gone if folder else ():
             try:
                 os.unlink(result_file(folder, os.path.join(root, rel)))
@@ -153,9 +211,17 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
     changed = cache.dirty or not folder
     cache.save()
     generation = None
-    if folder and signature is not None:
-        generation = hashlib.sha256(json.dumps(signature).encode()).hexdigest()
-    return Project(root, summaries, settings, generation, changed)
+    if folder and loading.signature is not None:
+        generation = hashlib.sha256(json.dumps(loading.signature).encode()).hexdigest()
+    return Project(root, summaries, loading.settings, generation, changed)
+
+
+def load_project(root: Optional[str], settings, files=None, trees=None) -> Project:
+    """Summarise every module of the project (from the cache when unchanged).
+    `trees` holds `ast` trees already parsed."""
+    loading = _plan(root, settings, files, trees)
+    return _finish(loading, {job.path: summarise_source((job.path, job.data, settings))
+                             for job in loading.pending})
 
 
 def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
@@ -179,22 +245,44 @@ def project_of(filename: str, settings, tree=None) -> Optional[Project]:
     return project
 
 
-def prepare_projects(paths, settings) -> None:
+def prepare_projects(paths, settings, jobs: int = 1) -> None:
     """Load the project of every path that has one, before a command forks
     its workers, so that they inherit it instead of each loading its own.
-    Reachability is solved here too, unless no module changed since the
-    cache was written: then the files are answered from the result cache and
-    need no solving at all. A project whose index fails is left to each
-    file's own containment."""
-    seen = set()
+    The modules the cache misses are summarised by `jobs` processes, once
+    the templates they need are parsed here (the workers inherit them, and
+    so do the command's). Reachability is solved here too, unless no module
+    changed since the cache was written: then the files are answered from
+    the result cache and need no solving at all. A project that fails is
+    left to each file's own containment."""
+    plans: Dict[str, Tuple[str, _Loading]] = {}
     for path in paths:
         root = _root_of(os.path.abspath(path))
-        if root is None or root in seen:
+        if root is None or root in plans or (root, settings) in _PROJECTS:
             continue
-        seen.add(root)
-        project = contained(path, lambda: project_of(path, settings))
-        if project is not None and project.changed:
+        loading = contained(path, lambda: _plan(root, settings))
+        if loading is not None:
+            plans[root] = (path, loading)
+    pending = [job for _path, loading in plans.values() for job in loading.pending]
+    for template in sorted({t[0] for job in pending for t in job.templates}):
+        functions_of_template(template)
+    summarised = dict(zip([job.path for job in pending],
+                          _summarise_all([(j.path, j.data, settings) for j in pending], jobs)))
+    for root, (path, loading) in plans.items():
+        project = contained(path, lambda: _finish(loading, summarised))
+        if project is None:
+            continue
+        _PROJECTS[(root, settings)] = project
+        if project.changed:
             contained(path, lambda: project.index)
+
+
+def _summarise_all(work, jobs: int) -> List[object]:
+    """summarise_source of each job, in order: by `jobs` processes when there
+    is enough to share."""
+    if jobs < 2 or len(work) < SUMMARISE_PARALLEL_FROM:
+        return [summarise_source(job) for job in work]
+    with process_pool(min(jobs, len(work))) as pool:
+        return list(pool.map(summarise_source, work, chunksize=chunk_size(len(work), jobs)))
 
 
 def project_for(filename: str, settings, tree=None) -> Optional[ProjectIndex]:
