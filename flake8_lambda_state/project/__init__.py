@@ -117,11 +117,13 @@ class _Loading:
     order: List[Tuple[str, Optional[str]]] = field(default_factory=list)   # (path, rel | None)
     parsed: Dict[str, Optional[dict]] = field(default_factory=dict)       # path -> summary of a tree
     pending: List[_Pending] = field(default_factory=list)
+    summarised: Dict[str, object] = field(default_factory=dict)        # path -> summarise_source
     signature: Optional[list] = None
 
 
-def _plan(root: Optional[str], settings, files=None, trees=None) -> _Loading:
-    """Everything of load_project but summarising the modules the cache misses."""
+def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) -> _Loading:
+    """Everything of load_project but, unless `inline`, summarising the
+    modules the cache misses (their bytes are kept in `pending` for that)."""
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     fingerprint = _fingerprint(settings)
     folder = cache_folder(root, settings.cache_dir)
@@ -156,7 +158,10 @@ def _plan(root: Optional[str], settings, files=None, trees=None) -> _Loading:
             digest = content_hash(data)
             entry = cache.get_by_hash(rel, digest, info, templates)
             if entry is None:
-                loading.pending.append(_Pending(path, rel, info, templates, digest, data))
+                loading.pending.append(_Pending(path, rel, info, templates, digest,
+                                                b"" if inline else data))
+                if inline:
+                    loading.summarised[path] = summarise_source((path, data, settings))
                 loading.order.append((path, rel))
                 _sign(loading, (rel, digest, templates))
                 continue
@@ -220,8 +225,7 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
     """Summarise every module of the project (from the cache when unchanged).
     `trees` holds `ast` trees already parsed."""
     loading = _plan(root, settings, files, trees)
-    return _finish(loading, {job.path: summarise_source((job.path, job.data, settings))
-                             for job in loading.pending})
+    return _finish(loading, loading.summarised)
 
 
 def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
@@ -259,14 +263,17 @@ def prepare_projects(paths, settings, jobs: int = 1) -> None:
         root = _root_of(os.path.abspath(path))
         if root is None or root in plans or (root, settings) in _PROJECTS:
             continue
-        loading = contained(path, lambda: _plan(root, settings))
+        loading = contained(path, lambda: _plan(root, settings, inline=jobs < 2))
         if loading is not None:
             plans[root] = (path, loading)
-    pending = [job for _path, loading in plans.values() for job in loading.pending]
+    pending = [job for _path, loading in plans.values() for job in loading.pending
+               if job.path not in loading.summarised]
     for template in sorted({t[0] for job in pending for t in job.templates}):
         functions_of_template(template)
     summarised = dict(zip([job.path for job in pending],
                           _summarise_all([(j.path, j.data, settings) for j in pending], jobs)))
+    for _path, loading in plans.values():
+        summarised.update(loading.summarised)
     for root, (path, loading) in plans.items():
         project = contained(path, lambda: _finish(loading, summarised))
         if project is None:
