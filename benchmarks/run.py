@@ -1,7 +1,7 @@
 """The performance targets of issue 10, measured side by side in one run.
 
     python benchmarks/run.py [--repo PATH ...] [--quick] [--large] [--repeat N]
-                             [--callgrind] [--json FILE]
+                             [--callgrind] [--json FILE] [--pythaw PATH]
 
 Prints one table and writes it as JSON (default benchmarks/results.json):
 
@@ -17,8 +17,11 @@ Prints one table and writes it as JSON (default benchmarks/results.json):
    and 10k lines (and 100k with --large), every helper reachable and most
    unreachable: CPU and peak RSS (VmHWM) of the flake8 process, with the log-log
    exponent of what the plugin adds.
-4. `flake8-lambda-state check --jobs 2` against `--jobs 1` (wall time) on the
-   generated modules.
+4. `flake8-lambda-state check --jobs 1` against pythaw (the closest peer),
+   one process each, cache off: CPU seconds and both finding counts on each
+   --repo (the rows say so when pythaw is not installed).
+5. `flake8-lambda-state check --jobs 2` and `fix --diff --jobs 2` against
+   `--jobs 1` (wall time; CPU seconds in the note) on the generated modules.
 
 The repositories are not bundled: pass them with --repo. The plugin's cache
 goes to a temporary folder, never into the measured projects."""
@@ -288,17 +291,76 @@ def linearity_rows(sizes, args, scratch):
     return out
 
 
-def jobs_row(folder, args):
+def jobs_rows(folder, args):
+    """`check` and `fix --diff` with --jobs 2 against --jobs 1: wall time (the
+    target), and the CPU seconds of each in the note (the parallel part does
+    no extra work)."""
     env = child_env("off")
-    cmd = [sys.executable, "-m", "flake8_lambda_state", "check", "--exit-zero", "--quiet",
-           "--output", os.devnull]
-    one, two = [], []
-    for _ in range(args.repeat):
-        one.append(usage(cmd + ["--jobs", "1", folder], env)[1])
-        two.append(usage(cmd + ["--jobs", "2", folder], env)[1])
-    a, b = statistics.median(one), statistics.median(two)
-    return row("check --jobs", f"generated, {count_lines([folder]):,} lines", "--jobs 1 / --jobs 2",
-               "s wall", (">=", 1.8), a, b, ratio=a / b, note=f"{os.cpu_count()} cores")
+    tool = [sys.executable, "-m", "flake8_lambda_state"]
+    commands = (("check --jobs", tool + ["check", "--exit-zero", "--quiet", "--output", os.devnull]),
+                ("fix --jobs", tool + ["fix", "--diff", "--quiet"]))
+    out = []
+    for section, cmd in commands:
+        one, two = [], []
+        for _ in range(args.repeat):
+            one.append(usage(cmd + ["--jobs", "1", folder], env))
+            two.append(usage(cmd + ["--jobs", "2", folder], env))
+        (cpu1, a), (cpu2, b) = ((statistics.median(r[i] for r in runs) for i in (0, 1))
+                                for runs in (one, two))
+        out.append(row(section, f"generated, {count_lines([folder]):,} lines", "--jobs 1 / --jobs 2",
+                       "s wall", (">=", 1.8), a, b, ratio=a / b,
+                       note=f"{os.cpu_count()} cores; CPU {cpu1:.1f} s / {cpu2:.1f} s"))
+    return out
+
+
+def findings_of(cmd, env, count) -> tuple:
+    """CPU seconds of `cmd` and the number of findings `count` reads in the
+    JSON report it prints."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as report:
+        proc = subprocess.Popen(cmd, env=env, stdout=report, stderr=subprocess.DEVNULL)
+        _pid, _status, used = os.wait4(proc.pid, 0)
+        report.seek(0)
+        try:
+            found = count(json.load(report))
+        except (ValueError, KeyError, TypeError):
+            raise SystemExit(f"no JSON report from: {' '.join(cmd)}") from None
+    return used.ru_utime + used.ru_stime, found
+
+
+def pythaw_rows(repos, pythaw, args, scratch):
+    """`flake8-lambda-state check --jobs 1` against pythaw, the closest peer
+    (heavy initialisation inside handlers), on each --repo: CPU seconds of each
+    process (one each, cache off), median of --repeat alternating runs, and
+    how many findings each reports. Both run from an empty folder, so that
+    neither reads a configuration of this checkout."""
+    measure = "check --jobs 1 / pythaw"
+    names = [os.path.basename(os.path.normpath(repo)) for repo in repos]
+    if not pythaw:
+        return [row("check vs pythaw", name, measure, "s CPU", ("<=", 1.0),
+                    note="pythaw not installed (pip install pythaw, or --pythaw PATH)")
+                for name in names]
+    env = child_env("off")
+    empty = tempfile.mkdtemp(dir=scratch)
+    out = []
+    previous = os.getcwd()
+    os.chdir(empty)
+    try:
+        for name, repo in zip(names, repos):
+            repo = os.path.abspath(repo)
+            ours_cmd = [sys.executable, "-m", "flake8_lambda_state", "check", "--jobs", "1",
+                        "--exit-zero", "--format", "json", repo]
+            theirs_cmd = [pythaw, "check", "--exit-zero", "--format", "json", repo]
+            ours, theirs = [], []
+            for _ in range(args.repeat):         # alternate, so drift hits both alike
+                ours.append(findings_of(ours_cmd, env, lambda report: len(report["findings"])))
+                theirs.append(findings_of(theirs_cmd, env, len))
+            out.append(row("check vs pythaw", name, measure, "s CPU", ("<=", 1.0),
+                           statistics.median(t for t, _ in theirs),
+                           statistics.median(t for t, _ in ours),
+                           note=f"findings {ours[0][1]} / pythaw {theirs[0][1]}"))
+    finally:
+        os.chdir(previous)
+    return out
 
 
 def main(argv=None) -> int:
@@ -312,6 +374,9 @@ def main(argv=None) -> int:
     parser.add_argument("--callgrind", action="store_true",
                         help="flake8 with/without rows in valgrind instructions (slow)")
     parser.add_argument("--json", default=os.path.join(HERE, "results.json"), metavar="FILE")
+    parser.add_argument("--pythaw", default=shutil.which("pythaw"), metavar="PATH",
+                        help="the pythaw command to compare with on each --repo "
+                             "(default: pythaw on PATH; without it the rows say so)")
     args = parser.parse_args(argv)
     q = 1 if args.quick else 0
     args.repeat = args.repeat or (1 if args.quick else 3)
@@ -332,6 +397,8 @@ def main(argv=None) -> int:
         rows = []
 
         def add(new):       # each row on standard error as soon as it is measured
+            if not new:
+                return
             rows.extend(new)
             print("\n".join(table(new).splitlines()[2:]), file=sys.stderr, flush=True)
 
@@ -345,7 +412,8 @@ def main(argv=None) -> int:
             add([per_line_row(os.path.basename(os.path.normpath(repo)),
                               handler_files(repo, PER_LINE_REPO_FILES[q], settings), args.repeat)])
         add(linearity_rows(sizes, args, scratch))
-        add([jobs_row(dense, args)])
+        add(pythaw_rows(args.repo, args.pythaw, args, scratch))
+        add(jobs_rows(dense, args))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(table(rows))

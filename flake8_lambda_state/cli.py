@@ -8,7 +8,6 @@ import argparse
 import os
 import sys
 import tokenize
-from concurrent.futures import ProcessPoolExecutor
 from typing import Dict, List, Optional
 
 from flake8.defaults import NOQA_FILE
@@ -20,6 +19,7 @@ from .config import load_config
 from .discovery import discover
 from .engine import lint_source, read_source, undecodable_reason
 from .fixes.summary import fix_summary
+from .pool import chunk_size, frozen_heap, process_pool
 from .project import forget_indexes, prepare_projects, set_fallback_roots
 from .project.root import clear_root_cache
 from .report import FORMATS, MACHINE_FORMATS, Record, Style, Summary
@@ -321,18 +321,18 @@ def progress_bar(total: int, quiet: bool, stream=None, delay: Optional[float] = 
 
 def _analyse(work, jobs, bar):
     if jobs > 1 and len(work) >= PARALLEL_FROM:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-            chunk = max(1, min(16, len(work) // (jobs * 8)))
-            for outcome in pool.map(_check_one, work, chunksize=chunk):
+        with process_pool(min(jobs, len(work))) as pool:
+            for outcome in pool.map(_check_one, work, chunksize=chunk_size(len(work), jobs)):
                 if bar is not None:
                     bar.update(1)
                 yield outcome
     else:
-        for job in work:
-            outcome = _check_one(job)
-            if bar is not None:
-                bar.update(1)
-            yield outcome
+        with frozen_heap():
+            for job in work:
+                outcome = _check_one(job)
+                if bar is not None:
+                    bar.update(1)
+                yield outcome
 
 
 def _use_color(choice: str, to_stdout: bool) -> bool:
@@ -434,7 +434,7 @@ def run_check(args) -> int:
         work.append((stdin_name, source, settings, codes, honour_noqa, fmt == "sarif"))
     work += [(path, None, settings, codes, honour_noqa, fmt == "sarif") for path in found.files]
     set_fallback_roots(p for p in paths if p != "-")
-    prepare_projects(found.files, settings)
+    prepare_projects(found.files, settings, jobs)
     if args.verbose:
         _say(f"checking {len(work)} file(s) with {jobs if len(work) >= PARALLEL_FROM else 1} "
              f"process(es)")
@@ -532,14 +532,15 @@ def run_fix(args) -> int:
             raise SettingsError(f"no such file or folder: {path}")
     found = discover(paths, _excludes(args, config))
     set_fallback_roots(paths)
-    prepare_projects(found.files, settings)
+    prepare_projects(found.files, settings, jobs)
     wanted = Wanted(config.get("per-file-ignores", ()))
     work = [(path, settings, codes, args.unsafe_fixes, args.diff, wanted) for path in found.files]
     if jobs > 1 and len(work) >= PARALLEL_FROM:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-            outcomes = list(pool.map(fix_file, work, chunksize=max(1, len(work) // (jobs * 8))))
+        with process_pool(min(jobs, len(work))) as pool:
+            outcomes = list(pool.map(fix_file, work, chunksize=chunk_size(len(work), jobs)))
     else:
-        outcomes = [fix_file(job) for job in work]
+        with frozen_heap():
+            outcomes = [fix_file(job) for job in work]
     for outcome in outcomes:
         if outcome.diff:
             sys.stdout.write(outcome.diff)

@@ -4,7 +4,9 @@ run takes minutes)."""
 import ast
 import importlib.util
 import json
+import os
 import pathlib
+import sys
 
 import pytest
 
@@ -79,7 +81,7 @@ def test_main_prints_the_table_and_writes_the_json(run, tmp_path, monkeypatch, c
     monkeypatch.setattr(run, "overhead_rows", lambda *a: [])
     monkeypatch.setattr(run, "per_line_row", lambda *a: fake[0])
     monkeypatch.setattr(run, "linearity_rows", lambda *a: [])
-    monkeypatch.setattr(run, "jobs_row", lambda *a: fake[1])
+    monkeypatch.setattr(run, "jobs_rows", lambda *a: [fake[1]])
     out = tmp_path / "results.json"
     assert run.main(["--quick", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -92,3 +94,32 @@ def test_main_prints_the_table_and_writes_the_json(run, tmp_path, monkeypatch, c
     assert set(result) == {"date", "command", "machine", "python", "seconds", "rows"}
     assert result["rows"] == fake
     assert result["command"] == f"python benchmarks/run.py --quick --json {out}"
+
+
+def test_pythaw_rows_say_when_pythaw_is_missing(run, tmp_path):
+    rows = run.pythaw_rows([str(tmp_path / "repo")], None, None, str(tmp_path))
+    assert [(r["section"], r["case"], r["met"], r["note"]) for r in rows] == [
+        ("check vs pythaw", "repo", None, "pythaw not installed (pip install pythaw, or --pythaw PATH)")]
+
+
+def test_pythaw_rows_time_both_and_count_their_findings(run, tmp_path, monkeypatch):
+    """A stand-in pythaw that prints two findings as JSON, against the real
+    `check` on a project with one."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (repo / "app.py").write_text("import boto3\n\n\ndef handler(event, context):\n"
+                                 "    return boto3.client('s3')\n")
+    fake = tmp_path / "pythaw"
+    fake.write_text(f"#!{sys.executable}\nimport json, sys\n"
+                    f"assert sys.argv[1:4] == ['check', '--exit-zero', '--format']\n"
+                    f"print(json.dumps([{{'code': 'PW001'}}, {{'code': 'PW003'}}]))\n")
+    fake.chmod(0o755)
+    args = type("Args", (), {"repeat": 1})
+    before = os.getcwd()
+    [r] = run.pythaw_rows([str(repo)], str(fake), args, str(tmp_path))
+    assert os.getcwd() == before
+    assert (r["section"], r["case"], r["measure"], r["unit"], r["target"]) == (
+        "check vs pythaw", "repo", "check --jobs 1 / pythaw", "s CPU", "<= 1.0")
+    assert r["note"] == "findings 1 / pythaw 2"
+    assert r["baseline"] > 0 and r["value"] > 0 and r["ratio"] == r["value"] / r["baseline"]

@@ -980,14 +980,20 @@ def test_a_project_without_handlers_summarises_nothing_until_one_appears(tmp_pat
     assert found(root, settings) == [("lib.py", 4, "LAM301")]
 
 
-@pytest.mark.parametrize("budget", [0, 10_000_000])
-def test_modules_deferred_before_the_first_handler_are_summarised(tmp_path, monkeypatch, budget):
-    """Whether the deferred trees were kept or must be parsed again."""
-    monkeypatch.setattr(project_pkg, "DEFERRED_TREES_BYTES", budget)
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_modules_deferred_before_the_first_handler_are_summarised(tmp_path, monkeypatch, jobs):
+    """In one process (the plugin, check --jobs 1) and by worker processes."""
+    monkeypatch.setattr(project_pkg, "SUMMARISE_PARALLEL_FROM", 1)
     root = make(tmp_path, {**LIBRARY, **HANDLER})
     calls = _count_summaries(monkeypatch)
-    assert found(root) == [("lib.py", 4, "LAM301")]
-    assert sorted(calls) == ["lib.py", "util.py", "z_app.py"]
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    project_pkg.prepare_projects([str(root / "lib.py")], settings, jobs)
+    index = project_pkg.project_for(str(root / "lib.py"), settings)
+    assert sorted(os.path.basename(p) for p in index.summaries) == ["lib.py", "util.py",
+                                                                    "z_app.py"]
+    if jobs == 1:
+        assert sorted(calls) == ["lib.py", "util.py", "z_app.py"]
+    assert found(root, settings) == [("lib.py", 4, "LAM301")]
 
 
 def test_request_data_returned_by_another_modules_function(tmp_path):

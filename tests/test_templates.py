@@ -167,3 +167,46 @@ def test_odd_globals_under_flake8_is_one_warning_and_the_finding(repo):
     assert "./app.py:5:12: LAM301" in proc.stdout
     assert "template.yaml: Globals is a list, not a mapping" in proc.stderr
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
+def test_a_template_is_parsed_once_and_again_when_it_changes(repo, monkeypatch):
+    from flake8_lambda_state import templates
+    templates.clear_caches()
+    read = []
+    load = templates.load_template
+    monkeypatch.setattr(templates, "load_template", lambda path: read.append(path) or load(path))
+    (repo / "template.yaml").write_text(SAM)
+    for module in ("src/orders.py", "workers/jobs/queue.py"):
+        (repo / module).parent.mkdir(parents=True, exist_ok=True)
+        (repo / module).write_text(ENTRY)
+    app = str(repo / "src" / "orders.py")
+    assert templates.template_handlers(app) == {"process"}
+    assert templates.template_handlers(app) == {"process"}
+    assert templates.template_handlers(str(repo / "workers" / "jobs" / "queue.py")) == {"consume"}
+    assert read == [str(repo / "template.yaml")]
+    (repo / "template.yaml").write_text(SAM.replace("orders.process", "orders.process_all"))
+    assert templates.template_handlers(app) == {"process_all"}    # no clear_caches needed
+    assert len(read) == 2
+
+
+def test_templates_load_alike_without_libyaml(repo, monkeypatch):
+    """libyaml's loader where PyYAML has it, PyYAML's own otherwise: the
+    same functions either way (short-form tags included)."""
+    import yaml
+
+    from flake8_lambda_state import templates
+    (repo / "template.yaml").write_text(SAM)
+    templates._yaml_loader.cache_clear()
+    fast = templates.load_template(str(repo / "template.yaml"))
+    assert issubclass(templates._yaml_loader()[1], getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    templates._yaml_loader.cache_clear()
+    try:
+        assert not issubclass(templates._yaml_loader()[1], getattr(yaml, "CParser", ()))
+        assert templates.load_template(str(repo / "template.yaml")) == fast
+        assert fast["Resources"]["Orders"]["Properties"]["Environment"]["Variables"] == {
+            "TABLE": {"Ref": "OrdersTable"}, "ARN": {"Fn::GetAtt": "OrdersTable.Arn"},
+            "URL": {"Fn::Sub": "https://${AWS::Region}.example.com"},
+            "PICK": {"Fn::If": ["IsProd", {"Ref": "A"}, {"Ref": "B"}]}}
+    finally:
+        templates._yaml_loader.cache_clear()

@@ -9,12 +9,14 @@ import json
 import os
 import stat as stat_module
 import sys
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from ..deep_stack import call_with_deep_stack
-from ..prefilter import may_hold_handler, text_may_hold_handler
-from ..templates import template_signature
+from ..prefilter import text_may_hold_handler
+from ..pool import chunk_size, process_pool
+from ..templates import functions_of_template, template_signature
 from .cache import SummaryCache, cache_folder, content_hash, source_hash
 from .results import result_file
 from .index import FileContext, ProjectIndex
@@ -25,6 +27,7 @@ _PROJECTS: Dict[Tuple[str, object], "Project"] = {}
 _FALLBACK_ROOTS: list = []
 _FAILED: set = set()
 MAX_FILES = 20_000
+SUMMARISE_PARALLEL_FROM = 64   # fewer modules to summarise than this: in this process
 
 
 SUMMARY_CODE = ("project/summary.py", "vocabulary.py", "handler_names.py", "templates.py",
@@ -92,29 +95,60 @@ class Project:
         return ProjectIndex(self.root, self.summaries, self.settings)
 
 
-# Source held as parsed trees while no module of the project holds a handler
-# yet; past it, a deferred module is parsed again should one turn up.
-DEFERRED_TREES_BYTES = 8_000_000
+@dataclass
+class _Pending:
+    """A module whose summary the cache does not hold: summarised from `data`
+    (read again from `path` when empty)."""
+    path: str
+    rel: str
+    info: os.stat_result
+    templates: list
+    digest: str
+    data: bytes
 
 
-def load_project(root: Optional[str], settings, files=None, trees=None) -> Project:
-    """Summarise every module of the project (from the cache when unchanged).
-    `trees` holds `ast` trees already parsed.
+@dataclass
+class _Loading:
+    """A project half loaded: what the cache answered, in the order of its
+    files, and the modules still to summarise (`pending`)."""
+    root: Optional[str]
+    settings: object
+    folder: Optional[str]
+    cache: SummaryCache
+    paths: List[str]
+    order: List[Tuple[str, Optional[str]]] = field(default_factory=list)   # (path, rel | None)
+    parsed: Dict[str, Optional[dict]] = field(default_factory=dict)       # path -> summary of a tree
+    pending: List[_Pending] = field(default_factory=list)
+    deferred: List[_Pending] = field(default_factory=list)   # cannot hold a handler (the text says)
+    summarised: Dict[str, object] = field(default_factory=dict)        # path -> summarise_source
+    signature: Optional[list] = None
 
-    A module that cannot hold a handler (the prefilter) is summarised only
-    once some module of the project holds one: a project without handlers
-    (a library, a CDK app, tests) has no entry for anything to reach, so its
-    modules cost a look at their text (prefilter.text_may_hold_handler) or
-    one `ast.parse` each, and their summaries are never built."""
+    def has_handlers(self, summarised: Dict[str, object]) -> bool:
+        """Some module of the project holds a handler: only then does the
+        index need the modules that cannot hold one (`deferred`)."""
+        for path, rel in self.order:
+            summary = self.parsed.get(path) if rel is None else (
+                summarised.get(path) if path in summarised
+                else self.cache.entries.get(rel, {}).get("summary"))
+            if isinstance(summary, dict) and summary.get("handlers"):
+                return True
+        return False
+
+
+def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) -> _Loading:
+    """Everything of load_project but, unless `inline`, summarising the
+    modules the cache misses (their bytes are kept in `pending` for that).
+
+    A module whose text cannot hold a handler (prefilter.text_may_hold_handler)
+    is not parsed here: it goes to `deferred`, summarised only when some
+    module of the project holds a handler. A project without handlers (a
+    library, a CDK app, tests) has no entry for anything to reach, so its
+    modules cost a look at their text and their summaries are never built."""
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     fingerprint = _fingerprint(settings)
     folder = cache_folder(root, settings.cache_dir)
     cache = SummaryCache(folder, root or "", fingerprint)
-    summaries = {}
-    signature = [fingerprint]
-    deferred = []                  # [path, rel, stat, digest, templates, tree or None]
-    held = 0                       # source bytes of the deferred trees kept
-    has_handlers = False
+    loading = _Loading(root, settings, folder, cache, paths, signature=[fingerprint])
     for path in paths[:MAX_FILES]:
         try:
             info = os.stat(path)
@@ -125,18 +159,14 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
         rel = os.path.relpath(path, root) if root else path
         templates = [list(t) for t in template_signature(path, settings.templates)]
         if trees and path in trees:     # a file of its own, parsed by flake8 already
-            summary = _summary(trees[path], path, settings)
-            if summary is not None:
-                summaries[path] = summary
-                has_handlers = has_handlers or bool(summary.get("handlers"))
+            loading.parsed[path] = _summary(trees[path], path, settings)
+            loading.order.append((path, None))
             try:
                 with open(path, "rb") as fh:
                     digest = content_hash(fh.read())
             except OSError:
                 digest = None
-            signature = signature if signature is not None and digest else None
-            if signature is not None:
-                signature.append((rel, digest, templates))
+            _sign(loading, digest and (rel, digest, templates))
             continue
         entry = cache.get(rel, info, templates)
         if entry is None:
@@ -147,52 +177,24 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
                 continue
             digest = content_hash(data)
             entry = cache.get_by_hash(rel, digest, info, templates)
-            if entry is None and not has_handlers and not _text_may_hold_handler(data, path, settings):
-                deferred.append([path, rel, info, digest, templates, None])
-                cache.put(rel, digest, info, templates, None, deferred=True)
-                entry = cache.entries[rel]
-            elif entry is None:
-                try:
-                    tree = ast.parse(data, path)
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    tree = None     # not part of the index; its own check says why
-                if tree is not None and not has_handlers \
-                        and not may_hold_handler(tree, path, settings):
-                    keep = held + len(data) <= DEFERRED_TREES_BYTES
-                    held += len(data) if keep else 0
-                    deferred.append([path, rel, info, digest, templates, tree if keep else None])
-                    cache.put(rel, digest, info, templates, None, deferred=True)
-                else:
-                    summary = _summary(tree, path, settings) if tree is not None else None
-                    cache.put(rel, digest, info, templates, summary)
-                entry = cache.entries[rel]
-        elif entry.get("deferred"):
-            deferred.append([path, rel, info, entry["sha"], templates, None])
-        if signature is not None:
-            signature.append((rel, entry["sha"], templates))
-        summary = entry["summary"]
-        if summary is not None:
-            summaries[path] = summary
-            has_handlers = has_handlers or bool(summary.get("handlers"))
-    if has_handlers:
-        for path, rel, info, digest, templates, tree in deferred:
-            summary = _deferred_summary(path, tree, settings)
-            cache.put(rel, digest, info, templates, summary)
-            if summary is not None:
-                summaries[path] = summary
-    if root:
-        gone = cache.forget_missing({os.path.relpath(p, root) for p in paths})
-        for rel in gone if folder else ():
-            try:
-                os.unlink(result_file(folder, os.path.join(root, rel)))
-            except OSError:
-                pass
-    changed = cache.dirty or not folder
-    cache.save()
-    generation = None
-    if folder and signature is not None:
-        generation = hashlib.sha256(json.dumps(signature).encode()).hexdigest()
-    return Project(root, summaries, settings, generation, changed)
+            if entry is None and not _text_may_hold_handler(data, path, settings):
+                loading.deferred.append(_Pending(path, rel, info, templates, digest, b""))
+                loading.order.append((path, rel))
+                _sign(loading, (rel, digest, templates))
+                continue
+            if entry is None:
+                loading.pending.append(_Pending(path, rel, info, templates, digest,
+                                                b"" if inline else data))
+                if inline:
+                    loading.summarised[path] = summarise_source((path, data, settings))
+                loading.order.append((path, rel))
+                _sign(loading, (rel, digest, templates))
+                continue
+        if entry.get("deferred"):
+            loading.deferred.append(_Pending(path, rel, info, templates, entry["sha"], b""))
+        loading.order.append((path, rel))
+        _sign(loading, (rel, entry["sha"], templates))
+    return loading
 
 
 def _text_may_hold_handler(data: bytes, path: str, settings) -> bool:
@@ -205,15 +207,76 @@ def _text_may_hold_handler(data: bytes, path: str, settings) -> bool:
     return text_may_hold_handler(text, path, settings)
 
 
-def _deferred_summary(path: str, tree, settings) -> Optional[dict]:
-    """The summary of a module left unsummarised until a handler turned up."""
-    if tree is None:
+def _sign(loading: _Loading, item):
+    """Add a module to the project's generation; None (a file that could not
+    be hashed) leaves the project without one."""
+    if loading.signature is not None and item:
+        loading.signature.append(item)
+    else:
+        loading.signature = None
+
+
+def summarise_source(job) -> Optional[dict]:
+    """The summary of a module's bytes (None when it does not parse), or the
+    exception a bug of ours raised: a worker process hands it back, and the
+    parent raises it again inside the project's containment."""
+    path, data, settings = job
+    try:
         try:
-            with open(path, "rb") as fh:
-                tree = ast.parse(fh.read(), path)
+            if not data:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            return _summary(ast.parse(data, path), path, settings)
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-    return _summary(tree, path, settings)
+            return None      # not part of the index; its own check says why
+    except Exception as exc:  # noqa: BLE001 - re-raised by _finish
+        return exc
+
+
+def _finish(loading: _Loading, summarised: Dict[str, object]) -> Project:
+    """The project, once `summarised` holds every pending module's summary."""
+    root, cache, folder = loading.root, loading.cache, loading.folder
+    for job in loading.pending + loading.deferred:
+        summary = summarised.get(job.path, _DEFERRED)
+        if isinstance(summary, Exception):
+            raise summary
+        if summary is _DEFERRED:
+            if not cache.entries.get(job.rel, {}).get("deferred"):
+                cache.put(job.rel, job.digest, job.info, job.templates, None, deferred=True)
+        else:
+            cache.put(job.rel, job.digest, job.info, job.templates, summary)
+    summaries = {}
+    for path, rel in loading.order:
+        summary = loading.parsed[path] if rel is None else cache.entries[rel]["summary"]
+        if summary is not None:
+            summaries[path] = summary
+    if root:
+        gone = cache.forget_missing({os.path.relpath(p, root) for p in loading.paths})
+        for rel in gone if folder else ():
+            try:
+                os.unlink(result_file(folder, os.path.join(root, rel)))
+            except OSError:
+                pass
+    changed = cache.dirty or not folder
+    cache.save()
+    generation = None
+    if folder and loading.signature is not None:
+        generation = hashlib.sha256(json.dumps(loading.signature).encode()).hexdigest()
+    return Project(root, summaries, loading.settings, generation, changed)
+
+
+def load_project(root: Optional[str], settings, files=None, trees=None) -> Project:
+    """Summarise every module of the project (from the cache when unchanged;
+    see _plan for the modules that cannot hold a handler). `trees` holds
+    `ast` trees already parsed."""
+    loading = _plan(root, settings, files, trees)
+    if loading.deferred and loading.has_handlers(loading.summarised):
+        for job in loading.deferred:
+            loading.summarised[job.path] = summarise_source((job.path, b"", settings))
+    return _finish(loading, loading.summarised)
+
+
+_DEFERRED = object()     # a module left unsummarised
 
 
 def build_index(root: Optional[str], settings, files=None, trees=None) -> ProjectIndex:
@@ -237,22 +300,51 @@ def project_of(filename: str, settings, tree=None) -> Optional[Project]:
     return project
 
 
-def prepare_projects(paths, settings) -> None:
+def prepare_projects(paths, settings, jobs: int = 1) -> None:
     """Load the project of every path that has one, before a command forks
     its workers, so that they inherit it instead of each loading its own.
-    Reachability is solved here too, unless no module changed since the
-    cache was written: then the files are answered from the result cache and
-    need no solving at all. A project whose index fails is left to each
-    file's own containment."""
-    seen = set()
+    The modules the cache misses are summarised by `jobs` processes, once
+    the templates they need are parsed here (the workers inherit them, and
+    so do the command's). Reachability is solved here too, unless no module
+    changed since the cache was written: then the files are answered from
+    the result cache and need no solving at all. A project that fails is
+    left to each file's own containment."""
+    plans: Dict[str, Tuple[str, _Loading]] = {}
     for path in paths:
         root = _root_of(os.path.abspath(path))
-        if root is None or root in seen:
+        if root is None or root in plans or (root, settings) in _PROJECTS:
             continue
-        seen.add(root)
-        project = contained(path, lambda: project_of(path, settings))
-        if project is not None and project.changed:
+        loading = contained(path, lambda: _plan(root, settings, inline=jobs < 2))
+        if loading is not None:
+            plans[root] = (path, loading)
+    pending = [job for _path, loading in plans.values() for job in loading.pending
+               if job.path not in loading.summarised]
+    for template in sorted({t[0] for job in pending for t in job.templates}):
+        functions_of_template(template)
+    summarised = dict(zip([job.path for job in pending],
+                          _summarise_all([(j.path, j.data, settings) for j in pending], jobs)))
+    for _path, loading in plans.values():
+        summarised.update(loading.summarised)
+    deferred = [job for _path, loading in plans.values() if loading.deferred
+                and loading.has_handlers(summarised) for job in loading.deferred]
+    summarised.update(zip([job.path for job in deferred],
+                          _summarise_all([(j.path, b"", settings) for j in deferred], jobs)))
+    for root, (path, loading) in plans.items():
+        project = contained(path, lambda: _finish(loading, summarised))
+        if project is None:
+            continue
+        _PROJECTS[(root, settings)] = project
+        if project.changed:
             contained(path, lambda: project.index)
+
+
+def _summarise_all(work, jobs: int) -> List[object]:
+    """summarise_source of each job, in order: by `jobs` processes when there
+    is enough to share."""
+    if jobs < 2 or len(work) < SUMMARISE_PARALLEL_FROM:
+        return [summarise_source(job) for job in work]
+    with process_pool(min(jobs, len(work))) as pool:
+        return list(pool.map(summarise_source, work, chunksize=chunk_size(len(work), jobs)))
 
 
 def project_for(filename: str, settings, tree=None) -> Optional[ProjectIndex]:
