@@ -953,6 +953,7 @@ LIBRARY = {
             boto3.client("s3").put_object(Bucket="b", Key=key, Body=b"")
     """,
     "util.py": "def double(x):\n    return 2 * x\n",
+    "notes.py": "USAGE = 'def handler(event, context)'\n",   # its text passes, its tree not
 }
 HANDLER = {"z_app.py": """
     from lib import save
@@ -972,11 +973,11 @@ def test_a_project_without_handlers_summarises_nothing_until_one_appears(tmp_pat
     cache_file = next((tmp_path / "cache").glob("summaries-*.json"))
     entries = json.loads(cache_file.read_text())["files"]
     deferred = {rel: e.get("deferred") for rel, e in entries.items()}
-    assert deferred == {"lib.py": True, "util.py": True}
+    assert deferred == {"lib.py": True, "notes.py": True, "util.py": True}
     write(root, HANDLER)
     forget_indexes()
     index = build_index(str(root), settings)
-    assert sorted(calls) == ["lib.py", "util.py", "z_app.py"]
+    assert sorted(calls) == ["lib.py", "notes.py", "util.py", "z_app.py"]
     assert found(root, settings) == [("lib.py", 4, "LAM301")]
 
 
@@ -989,10 +990,10 @@ def test_modules_deferred_before_the_first_handler_are_summarised(tmp_path, monk
     settings = Settings(cache_dir=str(tmp_path / "cache"))
     project_pkg.prepare_projects([str(root / "lib.py")], settings, jobs)
     index = project_pkg.project_for(str(root / "lib.py"), settings)
-    assert sorted(os.path.basename(p) for p in index.summaries) == ["lib.py", "util.py",
-                                                                    "z_app.py"]
+    assert sorted(os.path.basename(p) for p in index.summaries) == ["lib.py", "notes.py",
+                                                                    "util.py", "z_app.py"]
     if jobs == 1:
-        assert sorted(calls) == ["lib.py", "util.py", "z_app.py"]
+        assert sorted(calls) == ["lib.py", "notes.py", "util.py", "z_app.py"]
     assert found(root, settings) == [("lib.py", 4, "LAM301")]
 
 

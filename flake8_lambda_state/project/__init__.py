@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Dict, List, Optional, Tuple
 
 from ..deep_stack import call_with_deep_stack
-from ..prefilter import text_may_hold_handler
+from ..prefilter import may_hold_handler, text_may_hold_handler
 from ..pool import chunk_size, process_pool
 from ..templates import functions_of_template, template_signature
 from .cache import SummaryCache, cache_folder, content_hash, source_hash
@@ -123,6 +123,18 @@ class _Loading:
     summarised: Dict[str, object] = field(default_factory=dict)        # path -> summarise_source
     signature: Optional[list] = None
 
+    def settle(self, summarised: Dict[str, object]):
+        """Pending modules whose tree cannot hold a handler join `deferred`."""
+        keep = []
+        for job in self.pending:
+            if summarised.get(job.path) == NO_HANDLER:
+                del summarised[job.path]
+                job.data = b""
+                self.deferred.append(job)
+            else:
+                keep.append(job)
+        self.pending = keep
+
     def has_handlers(self, summarised: Dict[str, object]) -> bool:
         """Some module of the project holds a handler: only then does the
         index need the modules that cannot hold one (`deferred`)."""
@@ -186,7 +198,7 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
                 loading.pending.append(_Pending(path, rel, info, templates, digest,
                                                 b"" if inline else data))
                 if inline:
-                    loading.summarised[path] = summarise_source((path, data, settings))
+                    loading.summarised[path] = summarise_source((path, data, settings, True))
                 loading.order.append((path, rel))
                 _sign(loading, (rel, digest, templates))
                 continue
@@ -194,6 +206,7 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
             loading.deferred.append(_Pending(path, rel, info, templates, entry["sha"], b""))
         loading.order.append((path, rel))
         _sign(loading, (rel, entry["sha"], templates))
+    loading.settle(loading.summarised)
     return loading
 
 
@@ -216,17 +229,25 @@ def _sign(loading: _Loading, item):
         loading.signature = None
 
 
-def summarise_source(job) -> Optional[dict]:
+NO_HANDLER = "cannot hold a handler"
+
+
+def summarise_source(job) -> object:
     """The summary of a module's bytes (None when it does not parse), or the
     exception a bug of ours raised: a worker process hands it back, and the
-    parent raises it again inside the project's containment."""
-    path, data, settings = job
+    parent raises it again inside the project's containment. With `gated`,
+    a module whose tree cannot hold a handler (the prefilter) is NO_HANDLER,
+    summarised later only if its project holds a handler."""
+    path, data, settings, gated = job
     try:
         try:
             if not data:
                 with open(path, "rb") as fh:
                     data = fh.read()
-            return _summary(ast.parse(data, path), path, settings)
+            tree = ast.parse(data, path)
+            if gated and not may_hold_handler(tree, path, settings):
+                return NO_HANDLER
+            return _summary(tree, path, settings)
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             return None      # not part of the index; its own check says why
     except Exception as exc:  # noqa: BLE001 - re-raised by _finish
@@ -272,7 +293,7 @@ def load_project(root: Optional[str], settings, files=None, trees=None) -> Proje
     loading = _plan(root, settings, files, trees)
     if loading.deferred and loading.has_handlers(loading.summarised):
         for job in loading.deferred:
-            loading.summarised[job.path] = summarise_source((job.path, b"", settings))
+            loading.summarised[job.path] = summarise_source((job.path, b"", settings, False))
     return _finish(loading, loading.summarised)
 
 
@@ -322,13 +343,16 @@ def prepare_projects(paths, settings, jobs: int = 1) -> None:
     for template in sorted({t[0] for job in pending for t in job.templates}):
         functions_of_template(template)
     summarised = dict(zip([job.path for job in pending],
-                          _summarise_all([(j.path, j.data, settings) for j in pending], jobs)))
+                          _summarise_all([(j.path, j.data, settings, True) for j in pending],
+                                         jobs)))
     for _path, loading in plans.values():
         summarised.update(loading.summarised)
+        loading.settle(summarised)
     deferred = [job for _path, loading in plans.values() if loading.deferred
                 and loading.has_handlers(summarised) for job in loading.deferred]
     summarised.update(zip([job.path for job in deferred],
-                          _summarise_all([(j.path, b"", settings) for j in deferred], jobs)))
+                          _summarise_all([(j.path, b"", settings, False) for j in deferred],
+                                         jobs)))
     for root, (path, loading) in plans.items():
         project = contained(path, lambda: _finish(loading, summarised))
         if project is None:
