@@ -22,7 +22,10 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, PositionProvider
-from libcst.metadata.position_provider import NEWLINE_RE, PositionProvidingCodegenState
+try:    # libcst's own position-recording codegen, which libcst does not export
+    from libcst.metadata.position_provider import NEWLINE_RE, PositionProvidingCodegenState
+except ImportError:     # pragma: no cover - a libcst that moved it: the whole-module provider
+    NEWLINE_RE = PositionProvidingCodegenState = None
 
 from .walk import children
 
@@ -70,6 +73,8 @@ class StatementPositions:
         self._line_starts: Optional[List[int]] = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        if self._whole is None and PositionProvidingCodegenState is None:
+            self._whole = self._whole_module()
         if self._whole is None:
             index = self._statement_of(node)
             placed = self._place(index) if index is not None else None
