@@ -56,6 +56,8 @@ def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fi
     candidate = may_hold_handler(tree, filename, settings)
     project = contained(filename, lambda: project_of(filename, settings, tree)) \
         if needs_project(filename, candidate) else None
+    if not candidate and project is not None and not project.has_handlers:
+        return result
     cache = ResultCache(project, settings, filename, source, codes) if project else None
     found = cache.by_quick_key(fixes) if cache and not keep_model else None
     if found is None:

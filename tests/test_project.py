@@ -1098,3 +1098,20 @@ def test_a_template_edit_refreshes_the_cached_summaries(tmp_path):
     forget_indexes()
     clear_caches()
     assert found(root, settings) == []
+
+
+def test_projects_sharing_one_cache_folder_keep_their_own_summaries(tmp_path, monkeypatch):
+    """--lambda-cache-dir (or the environment) names one folder for every
+    project of a run: each project's summaries survive the others'."""
+    first = make(tmp_path / "one", PROJECT)
+    second = make(tmp_path / "two", PROJECT)
+    settings = Settings(cache_dir=str(tmp_path / "shared-cache"))
+    calls = _count_summaries(monkeypatch)
+    for root in (first, second):
+        build_index(str(root), settings)
+    assert len(calls) == 6
+    calls.clear()
+    forget_indexes()
+    for root in (first, second):
+        build_index(str(root), settings)
+    assert calls == []

@@ -94,6 +94,13 @@ class Project:
     def index(self) -> ProjectIndex:
         return ProjectIndex(self.root, self.summaries, self.settings)
 
+    @cached_property
+    def has_handlers(self) -> bool:
+        """Some module holds a handler: without one nothing is reached, and a
+        file that cannot hold one is clean without asking the index or the
+        result cache."""
+        return any(summary.get("handlers") for summary in self.summaries.values())
+
 
 @dataclass
 class _Pending:

@@ -58,7 +58,11 @@ class SummaryCache:
     def __init__(self, folder: Optional[str], root: str, fingerprint: str):
         self.folder = folder
         self.root = root
-        self.file = os.path.join(folder, f"summaries-v{VERSION}-{fingerprint}.json") if folder else None
+        # One file per project: a folder given by option or environment
+        # serves every project of a run (a monorepo holds hundreds).
+        project = hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        self.file = os.path.join(folder, f"summaries-v{VERSION}-{fingerprint}-{project}.json") \
+            if folder else None
         self.entries: Dict[str, dict] = {}
         self.dirty = False
         if self.file and os.path.isfile(self.file):
