@@ -315,15 +315,17 @@ def jobs_rows(folder, args):
 
 def findings_of(cmd, env, count) -> tuple:
     """CPU seconds of `cmd` and the number of findings `count` reads in the
-    JSON report it prints."""
+    JSON report it prints: 0 for pythaw's "All checks passed!" (it prints no
+    JSON when it finds nothing), None for any other output."""
     with tempfile.TemporaryFile("w+", encoding="utf-8") as report:
         proc = subprocess.Popen(cmd, env=env, stdout=report, stderr=subprocess.DEVNULL)
         _pid, _status, used = os.wait4(proc.pid, 0)
         report.seek(0)
-        try:
-            found = count(json.load(report))
-        except (ValueError, KeyError, TypeError):
-            raise SystemExit(f"no JSON report from: {' '.join(cmd)}") from None
+        text = report.read()
+    try:
+        found = count(json.loads(text))
+    except (ValueError, KeyError, TypeError):
+        found = 0 if text.strip() == "All checks passed!" else None
     return used.ru_utime + used.ru_stime, found
 
 
