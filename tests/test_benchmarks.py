@@ -123,3 +123,20 @@ def test_pythaw_rows_time_both_and_count_their_findings(run, tmp_path, monkeypat
         "check vs pythaw", "repo", "check --jobs 1 / pythaw", "s CPU", "<= 1.0")
     assert r["note"] == "findings 1 / pythaw 2"
     assert r["baseline"] > 0 and r["value"] > 0 and r["ratio"] == r["value"] / r["baseline"]
+
+
+def test_jobs_rows_compare_one_process_with_two(run, monkeypatch):
+    """Each side's median comes from its own runs; fix --diff may exit 1."""
+    seen = []
+
+    def fake_usage(cmd, env, ok=(0,)):
+        seen.append(ok)
+        return (30.0, 20.0) if cmd[cmd.index("--jobs") + 1] == "1" else (31.0, 10.0)
+    monkeypatch.setattr(run, "usage", fake_usage)
+    monkeypatch.setattr(run, "count_lines", lambda paths: 1000)
+    args = type("Args", (), {"repeat": 2})
+    rows = run.jobs_rows("folder", args)
+    assert [(r["section"], r["baseline"], r["value"], r["ratio"], r["met"]) for r in rows] == [
+        ("check --jobs", 20.0, 10.0, 2.0, True), ("fix --jobs", 20.0, 10.0, 2.0, True)]
+    assert "CPU 30.0 s / 31.0 s" in rows[0]["note"]
+    assert set(seen) == {(0, 1)}
