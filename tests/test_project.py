@@ -1115,3 +1115,20 @@ def test_projects_sharing_one_cache_folder_keep_their_own_summaries(tmp_path, mo
     for root in (first, second):
         build_index(str(root), settings)
     assert calls == []
+
+
+def test_an_edited_module_that_still_cannot_hold_a_handler_is_cached_afresh(tmp_path):
+    root = make(tmp_path, LIBRARY)
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    build_index(str(root), settings)
+    (root / "util.py").write_text("def triple(x):\n    return 3 * x\n", encoding="utf-8")
+    os.utime(root / "util.py", ns=(1, 1))
+    forget_indexes()
+    build_index(str(root), settings)
+    cache_file = next((tmp_path / "cache").glob("summaries-*.json"))
+    entry = json.loads(cache_file.read_text())["files"]["util.py"]
+    assert entry["deferred"] and entry["mtime"] == 1
+    written = cache_file.stat().st_mtime_ns
+    forget_indexes()
+    build_index(str(root), settings)
+    assert cache_file.stat().st_mtime_ns == written       # nothing new to write

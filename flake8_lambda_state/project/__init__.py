@@ -269,7 +269,8 @@ def _finish(loading: _Loading, summarised: Dict[str, object]) -> Project:
         if isinstance(summary, Exception):
             raise summary
         if summary is _DEFERRED:
-            if not cache.entries.get(job.rel, {}).get("deferred"):
+            if cache.get(job.rel, job.info, job.templates) is None \
+                    or not cache.entries[job.rel].get("deferred"):   # not already cached as such
                 cache.put(job.rel, job.digest, job.info, job.templates, None, deferred=True)
         else:
             cache.put(job.rel, job.digest, job.info, job.templates, summary)
