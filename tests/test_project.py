@@ -1132,3 +1132,18 @@ def test_an_edited_module_that_still_cannot_hold_a_handler_is_cached_afresh(tmp_
     forget_indexes()
     build_index(str(root), settings)
     assert cache_file.stat().st_mtime_ns == written       # nothing new to write
+
+
+def test_modules_after_the_first_handler_are_parsed_once(tmp_path, monkeypatch):
+    """Once a module read holds a handler, nothing more is deferred (and
+    read again later): the handler module comes first here."""
+    root = make(tmp_path, {"a_app.py": HANDLER["z_app.py"], **LIBRARY})
+    parsed = []
+    real = project_pkg.ast.parse
+
+    def counting(source, filename="<unknown>", *args, **kwargs):
+        parsed.append(os.path.basename(filename))
+        return real(source, filename, *args, **kwargs)
+    monkeypatch.setattr(project_pkg.ast, "parse", counting)
+    build_index(str(root), Settings(cache_dir="off"))
+    assert sorted(parsed) == ["a_app.py", "lib.py", "notes.py", "util.py"]

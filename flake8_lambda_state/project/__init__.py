@@ -149,9 +149,13 @@ class _Loading:
             summary = self.parsed.get(path) if rel is None else (
                 summarised.get(path) if path in summarised
                 else self.cache.entries.get(rel, {}).get("summary"))
-            if isinstance(summary, dict) and summary.get("handlers"):
+            if _holds_handler(summary):
                 return True
         return False
+
+
+def _holds_handler(summary) -> bool:
+    return isinstance(summary, dict) and bool(summary.get("handlers"))
 
 
 def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) -> _Loading:
@@ -162,12 +166,15 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
     is not parsed here: it goes to `deferred`, summarised only when some
     module of the project holds a handler. A project without handlers (a
     library, a CDK app, tests) has no entry for anything to reach, so its
-    modules cost a look at their text and their summaries are never built."""
+    modules cost a look at their text and their summaries are never built.
+    Once a module read here holds a handler, the rest are summarised as they
+    come (only those before it are read again)."""
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     fingerprint = _fingerprint(settings)
     folder = cache_folder(root, settings.cache_dir)
     cache = SummaryCache(folder, root or "", fingerprint)
     loading = _Loading(root, settings, folder, cache, paths, signature=[fingerprint])
+    opened = False          # a module read so far holds a handler: nothing more is deferred
     for path in paths[:MAX_FILES]:
         try:
             info = os.stat(path)
@@ -179,6 +186,7 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
         templates = [list(t) for t in template_signature(path, settings.templates)]
         if trees and path in trees:     # a file of its own, parsed by flake8 already
             loading.parsed[path] = _summary(trees[path], path, settings)
+            opened = opened or _holds_handler(loading.parsed[path])
             loading.order.append((path, None))
             try:
                 with open(path, "rb") as fh:
@@ -196,7 +204,7 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
                 continue
             digest = content_hash(data)
             entry = cache.get_by_hash(rel, digest, info, templates)
-            if entry is None and not _text_may_hold_handler(data, path, settings):
+            if entry is None and not opened and not _text_may_hold_handler(data, path, settings):
                 loading.deferred.append(_Pending(path, rel, info, templates, digest, b""))
                 loading.order.append((path, rel))
                 _sign(loading, (rel, digest, templates))
@@ -205,12 +213,15 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
                 loading.pending.append(_Pending(path, rel, info, templates, digest,
                                                 b"" if inline else data))
                 if inline:
-                    loading.summarised[path] = summarise_source((path, data, settings, True))
+                    summary = summarise_source((path, data, settings, not opened))
+                    loading.summarised[path] = summary
+                    opened = opened or _holds_handler(summary)
                 loading.order.append((path, rel))
                 _sign(loading, (rel, digest, templates))
                 continue
         if entry.get("deferred"):
             loading.deferred.append(_Pending(path, rel, info, templates, entry["sha"], b""))
+        opened = opened or _holds_handler(entry["summary"])
         loading.order.append((path, rel))
         _sign(loading, (rel, entry["sha"], templates))
     loading.settle(loading.summarised)
