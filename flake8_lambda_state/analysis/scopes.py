@@ -119,17 +119,14 @@ class ScopeIndex:
         looking at every call)."""
         return any(name.split(".", 1)[0] in self.imported_roots for name in qualified_names)
 
-    def is_builtin(self, name: cst.Name) -> bool:
-        """A reference that no scope binds and that names a builtin."""
-        return id(name) in self._scope_of and name.value in BUILTIN_NAMES \
-            and self.resolve(name)[0] is None
-
     def qualified_names(self, root: cst.Name, full_name: str) -> List[str]:
         """What `full_name` (a dotted name starting at `root`) denotes through
-        imports, or as a builtin (`builtins.open`); [] for anything else."""
+        imports, or as a builtin (`builtins.open`: a reference no scope
+        binds); [] for anything else."""
         scope, bindings = self.resolve(root)
         if scope is None:
-            return [f"builtins.{full_name}"] if self.is_builtin(root) else []
+            referenced = id(root) in self._scope_of
+            return [f"builtins.{full_name}"] if referenced and root.value in BUILTIN_NAMES else []
         own = [b for b in bindings if b.target is root]
         rest = full_name[len(root.value):]
         return [b.qualified + rest for b in (own or bindings) if b.kind == IMPORTED]
