@@ -1,6 +1,7 @@
 """The whole-project analysis (SPEC Core 2 and 7): small multi-module
 projects written to a temporary folder, checked file by file through the
 same path flake8 and `check` use (engine.lint_source with the project index)."""
+import ast
 import json
 import os
 import subprocess
@@ -628,7 +629,7 @@ def test_cache_hit_then_invalidation_of_one_edited_module(tmp_path, monkeypatch)
     settings = Settings(cache_dir=str(cache))
     calls = _count_summaries(monkeypatch)
     build_index(str(root), settings)
-    assert sorted(calls) == ["app.py", "helpers.py", "unrelated.py"]
+    assert sorted(calls) == ["app.py", "helpers.py"]      # nothing imports unrelated.py
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
     calls.clear()
     opened = []
@@ -977,12 +978,15 @@ def test_a_project_without_handlers_summarises_nothing_until_one_appears(tmp_pat
     write(root, HANDLER)
     forget_indexes()
     index = build_index(str(root), settings)
-    assert sorted(calls) == ["lib.py", "notes.py", "util.py", "z_app.py"]
+    assert sorted(calls) == ["lib.py", "z_app.py"]       # the handler imports lib, not the rest
     assert found(root, settings) == [("lib.py", 4, "LAM301")]
+    entries = json.loads(cache_file.read_text())["files"]
+    assert {rel: e.get("deferred") for rel, e in entries.items()} == {
+        "lib.py": None, "notes.py": True, "util.py": True, "z_app.py": None}
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_modules_deferred_before_the_first_handler_are_summarised(tmp_path, monkeypatch, jobs):
+def test_only_the_deferred_modules_a_handler_imports_are_summarised(tmp_path, monkeypatch, jobs):
     """In one process (the plugin, check --jobs 1) and by worker processes."""
     monkeypatch.setattr(project_pkg, "SUMMARISE_PARALLEL_FROM", 1)
     root = make(tmp_path, {**LIBRARY, **HANDLER})
@@ -990,11 +994,87 @@ def test_modules_deferred_before_the_first_handler_are_summarised(tmp_path, monk
     settings = Settings(cache_dir=str(tmp_path / "cache"))
     project_pkg.prepare_projects([str(root / "lib.py")], settings, jobs)
     index = project_pkg.project_for(str(root / "lib.py"), settings)
-    assert sorted(os.path.basename(p) for p in index.summaries) == ["lib.py", "notes.py",
-                                                                    "util.py", "z_app.py"]
+    assert sorted(os.path.basename(p) for p in index.summaries) == ["lib.py", "z_app.py"]
     if jobs == 1:
-        assert sorted(calls) == ["lib.py", "notes.py", "util.py", "z_app.py"]
+        assert sorted(calls) == ["lib.py", "z_app.py"]
     assert found(root, settings) == [("lib.py", 4, "LAM301")]
+
+
+CHAIN = {   # each module cannot hold a handler, and only the chain of imports reaches the client
+    "app.py": "from pkg import api\n\ndef handler(event, context):\n    api.run(event)\n",
+    "pkg/__init__.py": "",
+    "pkg/api.py": "from . import store\n\ndef run(event):\n    store.put(event['id'])\n",
+    "pkg/store.py": "import boto3\n\ndef put(key):\n    boto3.client('s3').put_object(Key=key)\n",
+    "pkg/unused.py": "def f():\n    return 1\n",
+    "tests/test_api.py": "from pkg import api\n\ndef test_run():\n    api.run({'id': 1})\n",
+    "infra/stack.py": "def build(scope):\n    return scope\n",
+}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_deferred_modules_are_followed_through_imports_level_by_level(tmp_path, monkeypatch,
+                                                                      jobs):
+    monkeypatch.setattr(project_pkg, "SUMMARISE_PARALLEL_FROM", 1)
+    root = make(tmp_path, CHAIN)
+    settings = Settings(cache_dir="off")
+    project_pkg.prepare_projects([str(root / "app.py")], settings, jobs)
+    index = project_pkg.project_for(str(root / "app.py"), settings)
+    assert sorted(os.path.relpath(p, root) for p in index.summaries) == [
+        "app.py", "pkg/__init__.py", "pkg/api.py", "pkg/store.py"]
+    assert found(root, settings) == [("pkg/store.py", 4, "LAM301")]
+
+
+def test_the_summarised_part_gives_the_same_index_as_every_module(tmp_path):
+    """What the index says of each module it holds does not depend on the
+    modules nothing imports."""
+    root = make(tmp_path, CHAIN)
+    settings = Settings(cache_dir="off")
+    partial = build_index(str(root), settings)
+    files = [str(p) for p in root.rglob("*.py")]
+    every = project_pkg.ProjectIndex(str(root), {
+        path: project_pkg.summarise(ast.parse(open(path).read()), path, settings)
+        for path in files}, settings)
+    assert len(every.summaries) == 7
+    for path in partial.summaries:
+        assert partial.context(path).entries == every.context(path).entries
+        assert partial.context(path).imports == every.context(path).imports
+        assert partial.dependencies(path) == every.dependencies(path)
+
+
+def test_every_file_an_import_could_name_is_summarised(tmp_path):
+    """A module that could be `helpers` from two folders (the importer's and
+    a layer's): both are summarised, so the index picks as Python would even
+    when the first does not parse."""
+    root = make(tmp_path, {
+        "app.py": "import helpers\n\ndef handler(event, context):\n    helpers.save(event)\n",
+        "helpers.py": "def save(:\n",
+        "layer/python/helpers.py": ("import boto3\n\ndef save(key):\n"
+                                    "    boto3.client('s3').put_object(Key=key)\n"),
+    })
+    index = build_index(str(root), Settings(cache_dir="off"))
+    assert sorted(os.path.relpath(p, root) for p in index.summaries) == [
+        "app.py", "layer/python/helpers.py"]
+    assert found(root, Settings(cache_dir="off")) == [("layer/python/helpers.py", 4, "LAM301")]
+
+
+def test_a_cdk_app_that_nothing_imports_is_summarised_for_its_snap_start(tmp_path, monkeypatch):
+    root = make(tmp_path, {
+        "cdk.json": "{}",
+        "src/app.py": HANDLER["z_app.py"].replace("from lib import save", "from .lib import save"),
+        "src/lib.py": LIBRARY["lib.py"],
+        "infra.py": "from aws_cdk import aws_lambda as _lambda\n\n"
+                    "def build(scope):\n    _lambda.Function(scope, 'F', handler='app.handler',\n"
+                    "        code=_lambda.Code.from_asset('src'),\n"
+                    "        snap_start=_lambda.SnapStartConf.ON_PUBLISHED_VERSIONS)\n",
+        "notes.py": "def build(scope):\n    return scope\n",
+    })
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    for _ in range(2):            # from the modules, then from the cache
+        forget_indexes()
+        index = build_index(str(root), settings)
+        assert sorted(os.path.relpath(p, root) for p in index.summaries) == [
+            "infra.py", "src/app.py", "src/lib.py"]
+        assert index.deployment.cdk == {(str(root / "src" / "app.py"), "handler")}
 
 
 def test_request_data_returned_by_another_modules_function(tmp_path):
@@ -1109,7 +1189,7 @@ def test_projects_sharing_one_cache_folder_keep_their_own_summaries(tmp_path, mo
     calls = _count_summaries(monkeypatch)
     for root in (first, second):
         build_index(str(root), settings)
-    assert len(calls) == 6
+    assert len(calls) == 4
     calls.clear()
     forget_indexes()
     for root in (first, second):
@@ -1134,9 +1214,10 @@ def test_an_edited_module_that_still_cannot_hold_a_handler_is_cached_afresh(tmp_
     assert cache_file.stat().st_mtime_ns == written       # nothing new to write
 
 
-def test_modules_after_the_first_handler_are_parsed_once(tmp_path, monkeypatch):
-    """Once a module read holds a handler, nothing more is deferred (and
-    read again later): the handler module comes first here."""
+def test_modules_are_parsed_only_when_their_text_or_an_import_asks(tmp_path, monkeypatch):
+    """util.py's text cannot hold a handler and nothing imports it: it is
+    never parsed. lib.py is parsed once, when the handler's import reaches it;
+    notes.py once, to learn that its tree cannot hold a handler."""
     root = make(tmp_path, {"a_app.py": HANDLER["z_app.py"], **LIBRARY})
     parsed = []
     real = project_pkg.ast.parse
@@ -1146,4 +1227,4 @@ def test_modules_after_the_first_handler_are_parsed_once(tmp_path, monkeypatch):
         return real(source, filename, *args, **kwargs)
     monkeypatch.setattr(project_pkg.ast, "parse", counting)
     build_index(str(root), Settings(cache_dir="off"))
-    assert sorted(parsed) == ["a_app.py", "lib.py", "notes.py", "util.py"]
+    assert sorted(parsed) == ["a_app.py", "lib.py", "notes.py"]

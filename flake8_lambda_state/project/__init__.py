@@ -20,6 +20,7 @@ from ..templates import functions_of_template, template_signature
 from .cache import SummaryCache, cache_folder, content_hash, source_hash
 from .results import result_file
 from .index import FileContext, ProjectIndex
+from .modules import ModuleResolver
 from .root import find_project_root
 from .summary import summarise
 
@@ -31,7 +32,8 @@ SUMMARISE_PARALLEL_FROM = 64   # fewer modules to summarise than this: in this p
 
 
 SUMMARY_CODE = ("project/summary.py", "vocabulary.py", "handler_names.py", "templates.py",
-                "settings.py", "prefilter.py")   # the code that writes summaries
+                "settings.py", "prefilter.py", "project/__init__.py",
+                "project/modules.py")   # the code that writes summaries and picks the modules
 
 
 def _fingerprint(settings) -> str:
@@ -112,6 +114,7 @@ class _Pending:
     templates: list
     digest: str
     data: bytes
+    anchor: bool = False     # summarised whatever imports it: a CDK app with `snap_start=`
 
 
 @dataclass
@@ -142,16 +145,45 @@ class _Loading:
                 keep.append(job)
         self.pending = keep
 
+    def summary(self, path: str, rel: Optional[str], summarised: Dict[str, object]):
+        """The module's summary as far as it is known (None when it is not
+        summarised or does not parse)."""
+        if rel is None:
+            return self.parsed.get(path)
+        if path in summarised:
+            return summarised[path]
+        return self.cache.entries.get(rel, {}).get("summary")
+
     def has_handlers(self, summarised: Dict[str, object]) -> bool:
         """Some module of the project holds a handler: only then does the
-        index need the modules that cannot hold one (`deferred`)."""
-        for path, rel in self.order:
-            summary = self.parsed.get(path) if rel is None else (
-                summarised.get(path) if path in summarised
-                else self.cache.entries.get(rel, {}).get("summary"))
-            if _holds_handler(summary):
-                return True
-        return False
+        index need any module that cannot hold one (`deferred`)."""
+        return any(_holds_handler(self.summary(path, rel, summarised)) for path, rel in self.order)
+
+    def wanted(self, summarised: Dict[str, object]) -> List[_Pending]:
+        """The deferred modules, not summarised yet, that the modules which
+        can hold a handler import, directly or through modules summarised
+        so far (every file an import could denote), and the `anchor`s. A
+        module nothing imports (tests, CDK and scripts beside the functions)
+        never runs in a handler's process, and the index needs no summary
+        of it. Called again once these are summarised, until it is empty."""
+        if not self.deferred or not self.has_handlers(summarised):
+            return []
+        deferred = {job.path: job for job in self.deferred}
+        known = {path: self.summary(path, rel, summarised) for path, rel in self.order}
+        resolver = ModuleResolver(self.root, [path for path, summary in known.items()
+                                              if summary is not None or path in deferred])
+        starts = [path for path, summary in known.items()
+                  if isinstance(summary, dict) and path not in deferred]
+        starts += [job.path for job in self.deferred if job.anchor or job.path in summarised]
+        needed: List[_Pending] = []
+
+        def summary_of(path):
+            if path in deferred and path not in summarised:
+                needed.append(deferred[path])
+            return known.get(path) if isinstance(known.get(path), dict) else None
+
+        resolver.reachable(starts, summary_of, every=True)
+        return needed
 
 
 def _holds_handler(summary) -> bool:
@@ -160,21 +192,21 @@ def _holds_handler(summary) -> bool:
 
 def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) -> _Loading:
     """Everything of load_project but, unless `inline`, summarising the
-    modules the cache misses (their bytes are kept in `pending` for that).
+    modules the cache misses (their bytes are kept in `pending` for that),
+    and the modules that cannot hold a handler.
 
-    A module whose text cannot hold a handler (prefilter.text_may_hold_handler)
-    is not parsed here: it goes to `deferred`, summarised only when some
-    module of the project holds a handler. A project without handlers (a
-    library, a CDK app, tests) has no entry for anything to reach, so its
-    modules cost a look at their text and their summaries are never built.
-    Once a module read here holds a handler, the rest are summarised as they
-    come (only those before it are read again)."""
+    Such a module goes to `deferred`: one whose text cannot hold a handler
+    (prefilter.text_may_hold_handler) is not even parsed here, and one whose
+    tree cannot joins it once parsed (`settle`). A deferred module is
+    summarised only when the modules that can hold a handler import it
+    (`wanted`): a project without handlers (a library, a CDK app, tests) has
+    no entry for anything to reach, and in a project with handlers the tests
+    and the infrastructure code beside them are never read as modules."""
     paths = [os.path.abspath(p) for p in (files if files is not None else project_files(root))]
     fingerprint = _fingerprint(settings)
     folder = cache_folder(root, settings.cache_dir)
     cache = SummaryCache(folder, root or "", fingerprint)
     loading = _Loading(root, settings, folder, cache, paths, signature=[fingerprint])
-    opened = False          # a module read so far holds a handler: nothing more is deferred
     for path in paths[:MAX_FILES]:
         try:
             info = os.stat(path)
@@ -186,7 +218,6 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
         templates = [list(t) for t in template_signature(path, settings.templates)]
         if trees and path in trees:     # a file of its own, parsed by flake8 already
             loading.parsed[path] = _summary(trees[path], path, settings)
-            opened = opened or _holds_handler(loading.parsed[path])
             loading.order.append((path, None))
             try:
                 with open(path, "rb") as fh:
@@ -204,24 +235,23 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
                 continue
             digest = content_hash(data)
             entry = cache.get_by_hash(rel, digest, info, templates)
-            if entry is None and not opened and not _text_may_hold_handler(data, path, settings):
-                loading.deferred.append(_Pending(path, rel, info, templates, digest, b""))
+            anchor = SNAPSTART_KEYWORD in data
+            if entry is None and not _text_may_hold_handler(data, path, settings):
+                loading.deferred.append(_Pending(path, rel, info, templates, digest, b"", anchor))
                 loading.order.append((path, rel))
                 _sign(loading, (rel, digest, templates))
                 continue
             if entry is None:
                 loading.pending.append(_Pending(path, rel, info, templates, digest,
-                                                b"" if inline else data))
+                                                b"" if inline else data, anchor))
                 if inline:
-                    summary = summarise_source((path, data, settings, not opened))
-                    loading.summarised[path] = summary
-                    opened = opened or _holds_handler(summary)
+                    loading.summarised[path] = summarise_source((path, data, settings, True))
                 loading.order.append((path, rel))
                 _sign(loading, (rel, digest, templates))
                 continue
         if entry.get("deferred"):
-            loading.deferred.append(_Pending(path, rel, info, templates, entry["sha"], b""))
-        opened = opened or _holds_handler(entry["summary"])
+            loading.deferred.append(_Pending(path, rel, info, templates, entry["sha"], b"",
+                                             bool(entry.get("anchor"))))
         loading.order.append((path, rel))
         _sign(loading, (rel, entry["sha"], templates))
     loading.settle(loading.summarised)
@@ -248,6 +278,7 @@ def _sign(loading: _Loading, item):
 
 
 NO_HANDLER = "cannot hold a handler"
+SNAPSTART_KEYWORD = b"snap_start"    # a CDK construct's keyword: summary.snapstart_constructs
 
 
 def summarise_source(job) -> object:
@@ -282,7 +313,8 @@ def _finish(loading: _Loading, summarised: Dict[str, object]) -> Project:
         if summary is _DEFERRED:
             if cache.get(job.rel, job.info, job.templates) is None \
                     or not cache.entries[job.rel].get("deferred"):   # not already cached as such
-                cache.put(job.rel, job.digest, job.info, job.templates, None, deferred=True)
+                cache.put(job.rel, job.digest, job.info, job.templates, None, deferred=True,
+                          anchor=job.anchor)
         else:
             cache.put(job.rel, job.digest, job.info, job.templates, summary)
     summaries = {}
@@ -306,14 +338,25 @@ def _finish(loading: _Loading, summarised: Dict[str, object]) -> Project:
 
 
 def load_project(root: Optional[str], settings, files=None, trees=None) -> Project:
-    """Summarise every module of the project (from the cache when unchanged;
-    see _plan for the modules that cannot hold a handler). `trees` holds
-    `ast` trees already parsed."""
+    """Summarise the modules of the project that matter (from the cache when
+    unchanged; see _plan for those that cannot hold a handler). `trees`
+    holds `ast` trees already parsed."""
     loading = _plan(root, settings, files, trees)
-    if loading.deferred and loading.has_handlers(loading.summarised):
-        for job in loading.deferred:
-            loading.summarised[job.path] = summarise_source((job.path, b"", settings, False))
+    _summarise_wanted([loading], loading.summarised, settings, 1)
     return _finish(loading, loading.summarised)
+
+
+def _summarise_wanted(plans: List[_Loading], summarised: Dict[str, object], settings,
+                      jobs: int) -> None:
+    """Summarise the deferred modules the plans want into `summarised`, a
+    level of imports at a time (each level by `jobs` processes)."""
+    while True:
+        wanted = [job for loading in plans for job in loading.wanted(summarised)]
+        if not wanted:
+            return
+        summarised.update(zip([job.path for job in wanted],
+                              _summarise_all([(j.path, b"", settings, False) for j in wanted],
+                                             jobs)))
 
 
 _DEFERRED = object()     # a module left unsummarised
@@ -367,11 +410,7 @@ def prepare_projects(paths, settings, jobs: int = 1) -> None:
     for _path, loading in plans.values():
         summarised.update(loading.summarised)
         loading.settle(summarised)
-    deferred = [job for _path, loading in plans.values() if loading.deferred
-                and loading.has_handlers(summarised) for job in loading.deferred]
-    summarised.update(zip([job.path for job in deferred],
-                          _summarise_all([(j.path, b"", settings, False) for j in deferred],
-                                         jobs)))
+    _summarise_wanted([loading for _path, loading in plans.values()], summarised, settings, jobs)
     for root, (path, loading) in plans.items():
         project = contained(path, lambda: _finish(loading, summarised))
         if project is None:

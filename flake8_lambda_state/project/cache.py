@@ -97,13 +97,16 @@ class SummaryCache:
         return None
 
     def put(self, path: str, digest: str, stat: os.stat_result, templates: list,
-            summary: Optional[dict], deferred: bool = False):
+            summary: Optional[dict], deferred: bool = False, anchor: bool = False):
         """`deferred`: the module cannot hold a handler and was not summarised
-        (no module of its project held one)."""
+        (no module that can hold one imports it); `anchor`: it is to be
+        summarised all the same once its project holds a handler."""
         self.entries[path] = {"mtime": stat.st_mtime_ns, "size": stat.st_size, "sha": digest,
                               "templates": templates, "summary": summary}
         if deferred:
             self.entries[path]["deferred"] = True
+            if anchor:
+                self.entries[path]["anchor"] = True
         self.dirty = True
 
     def forget_missing(self, present) -> set:

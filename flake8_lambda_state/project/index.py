@@ -19,6 +19,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 from ..handler_names import CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE
 from ..templates import MANAGED_INSTANCES, SNAPSTART
 from .deployment import Deployment
+from .modules import ModuleResolver
 from .summary import RECORD, REQUEST, ROUTE, route_kind
 
 NONE, REQ, SENSITIVE = 0, 1, 2
@@ -124,17 +125,11 @@ class _Node:
     constant: Set[str] = field(default_factory=set)   # parameters every caller passes a constant
 
 
-class ProjectIndex:
+class ProjectIndex(ModuleResolver):
     def __init__(self, root: Optional[str], summaries: Dict[str, dict], settings):
-        self.root = root
+        super().__init__(root, summaries)
         self.summaries = summaries
         self.settings = settings
-        self.files = set(summaries)
-        self.folders = {folder for path in self.files
-                        for folder in _ancestors_named(os.path.dirname(path), None, root)}
-        self.layer_roots = sorted({d for d in (os.path.dirname(p) for p in self.files)
-                                   for d in _ancestors_named(d, "python", root)})
-        self._module_cache: Dict[Tuple[str, str, int], Optional[str]] = {}
         self._names: Dict[Tuple[str, str], Optional[Target]] = {}
         self.nodes: Dict[Tuple[str, str, str], _Node] = {}
         self.hot_sites: Dict[Tuple[str, str], Set[Tuple[str, int]]] = {}
@@ -149,7 +144,6 @@ class ProjectIndex:
         self._sensitive_names: Dict[str, bool] = {}
         self._displays: Dict[str, str] = {}
         self._hashes: Dict[str, str] = {}
-        self._packages: Optional[Dict[str, List[str]]] = None
         self._solve()
         self._handler_ids = {h[:2] for h in self.handlers}
         self._by_path: Dict[str, List[_Node]] = {}
@@ -175,51 +169,6 @@ class ProjectIndex:
         if parts and parts[-1] == "__init__" and len(parts) > 1:
             parts = parts[:-1]
         return ".".join(p for p in parts if p not in ("", ".", ".."))
-
-    def import_roots(self, importer: str) -> List[str]:
-        """Folders a module can be imported from (SPEC Core 7): every ancestor
-        of the importing file up to the root, the root's `src/`, and every
-        layer `python/` folder."""
-        roots = []
-        folder = os.path.dirname(importer)
-        stop = self.root or folder
-        while True:
-            roots.append(folder)
-            if folder == stop or os.path.dirname(folder) == folder or not folder.startswith(stop):
-                break
-            folder = os.path.dirname(folder)
-        if self.root:
-            roots.append(os.path.join(self.root, "src"))
-        roots.extend(self.layer_roots)
-        return roots
-
-    def resolve_module(self, importer: str, module: str, level: int = 0) -> Optional[str]:
-        key = (importer, module, level)
-        if key not in self._module_cache:
-            self._module_cache[key] = self._find_module(importer, module, level)
-        return self._module_cache[key]
-
-    def _find_module(self, importer: str, module: str, level: int) -> Optional[str]:
-        rel = module.replace(".", "/") if module else ""
-        if level:
-            base = os.path.dirname(importer)
-            for _ in range(level - 1):
-                base = os.path.dirname(base)
-            if not rel:
-                init = os.path.join(base, "__init__.py")
-                return init if init in self.files else (base if base in self.folders else None)
-            bases = [base]
-        else:
-            bases = self.import_roots(importer)
-        for base in bases:
-            stem = os.path.join(base, rel) if rel else base
-            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-                candidate = os.path.normpath(candidate)
-                if candidate in self.files and candidate != importer:
-                    return candidate
-            if rel and os.path.normpath(stem) in self.folders:
-                return os.path.normpath(stem)   # a namespace package (a folder without __init__)
-        return None
 
     # --- names ----------------------------------------------------------------
     def name_in(self, path: str, name: str, _depth: int = 0) -> Optional[Target]:
@@ -261,11 +210,8 @@ class ProjectIndex:
         return None
 
     def _module_target(self, package: str, name: str) -> Optional[Target]:
-        folder = package if not package.endswith(".py") else os.path.dirname(package)
-        for candidate in (os.path.join(folder, name + ".py"), os.path.join(folder, name, "__init__.py")):
-            if candidate in self.files:
-                return Target("module", candidate)
-        return None
+        found = self.submodule(package, name)
+        return Target("module", found) if found else None
 
     def follow(self, target: Optional[Target], attributes: List[str]) -> Optional[Target]:
         """`target.a.b`: into modules, class methods and instances' classes."""
@@ -760,36 +706,8 @@ class ProjectIndex:
         every project module it can see through imports, transitively: what a
         per-file result depends on besides its `FileContext`. A package
         imported whole brings its submodules (`import pkg` then `pkg.sub.f`)."""
-        path = os.path.abspath(path)
-        seen = {path: False}           # module -> whether its submodules were added
-        resolved: Dict[str, List[Optional[str]]] = {}
-        todo = [(path, False)]
-        while todo:
-            current, whole = todo.pop()
-            found = []
-            if whole and (current in self.folders or current.endswith(os.sep + "__init__.py")):
-                found += [(child, True) for child in self._children(
-                    current if current in self.folders else os.path.dirname(current))]
-            for module, symbol, level in self.summaries.get(current, {}).get("imports", {}).values():
-                owner = self.resolve_module(current, module, level)
-                found.append((owner, symbol is None))
-                if owner is not None and symbol is not None:
-                    sub = self._module_target(owner, symbol)
-                    found.append((sub.path if sub else None, True))
-            resolved[current] = [dep for dep, _ in found]
-            for dep, expand in found:
-                if dep is not None and (dep not in seen or (expand and not seen[dep])):
-                    seen[dep] = expand
-                    todo.append((dep, expand))
-        return sorted((p, self._summary_hash(p), resolved.get(p, [])) for p in seen)
-
-    def _children(self, folder: str) -> List[str]:
-        """The modules and subpackages directly inside a package folder."""
-        if self._packages is None:
-            self._packages = {}
-            for item in list(self.files) + list(self.folders):
-                self._packages.setdefault(os.path.dirname(item), []).append(item)
-        return self._packages.get(folder, [])
+        resolved = self.reachable([os.path.abspath(path)], self.summaries.get)
+        return sorted((p, self._summary_hash(p), deps) for p, deps in resolved.items())
 
     def _summary_hash(self, path: str) -> str:
         digest = self._hashes.get(path)
@@ -827,15 +745,3 @@ def _merge(a: Dict[str, int], b: Dict[str, int]) -> Dict[str, int]:
         else:
             out.setdefault(key, value)
     return out
-
-
-def _ancestors_named(folder: str, name: Optional[str], root: Optional[str]) -> Iterable[str]:
-    """Ancestor folders of `folder` (itself included) named `name` (any name
-    when None), below `root`."""
-    while folder and (root is None or folder.startswith(root)):
-        if name is None or os.path.basename(folder) == name:
-            yield folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
