@@ -183,22 +183,53 @@ def _not_decodable(source: str, filename: str):
 
 def _exclude_non_regular_files(options):
     """flake8 would open a FIFO or device named `*.py` and block on it: such
-    paths join its exclude list before it reads any file (found by flake8's
-    own file discovery, as flake8 is about to)."""
-    from flake8.discover_files import expand_paths
-    try:
-        paths = list(expand_paths(
-            paths=list(getattr(options, "filenames", None) or []),
-            stdin_display_name=getattr(options, "stdin_display_name", "stdin"),
-            filename_patterns=list(getattr(options, "filename", None) or ["*.py"]),
-            exclude=[*(getattr(options, "exclude", None) or []),
-                     *(getattr(options, "extend_exclude", None) or [])]))
-    except (OSError, TypeError):
-        return
-    blocking = [path for path in paths if path != "-" and os.path.lexists(path)
-                and not is_regular_file(path)]
+    paths join its exclude list before it reads any file. The folders are
+    walked as flake8 is about to (its own exclude test prunes them), but a
+    file costs only its directory entry: a regular file, the usual case,
+    needs no test at all."""
+    from flake8.utils import matches_filename
+    exclude = [*(getattr(options, "exclude", None) or []),
+               *(getattr(options, "extend_exclude", None) or [])]
+    patterns = list(getattr(options, "filename", None) or ["*.py"])
+
+    def excluded(path: str) -> bool:
+        return matches_filename(path, patterns=exclude,
+                                log_message='"%(path)s" has %(whether)sbeen excluded', logger=LOG)
+
+    blocking = []
+    for arg in list(getattr(options, "filenames", None) or []) or ["."]:
+        if arg == "-" or excluded(arg):
+            continue
+        if os.path.isdir(arg):
+            blocking += _non_regular_under(arg, patterns, excluded)
+        elif os.path.lexists(arg) and not is_regular_file(arg):
+            blocking.append(arg)
     if blocking:
         options.extend_exclude = [*(getattr(options, "extend_exclude", None) or []),
                                   *(glob.escape(os.path.abspath(p)) for p in blocking)]
         for path in blocking:
             LOG.warning("flake8-lambda-state: %s: skipped: not a regular file", path)
+
+
+def _non_regular_under(folder: str, patterns, excluded) -> list:
+    """Files under `folder` that flake8 would check (their name matches
+    `patterns`) and that are not regular files, in folders flake8 walks."""
+    from flake8.utils import fnmatch
+    found = []
+    todo = [folder]
+    while todo:
+        current = todo.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir():
+                            if not excluded(entry.path):
+                                todo.append(entry.path)
+                        elif not entry.is_file() and fnmatch(entry.path, patterns):
+                            found.append(entry.path)
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return sorted(found)

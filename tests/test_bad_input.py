@@ -137,6 +137,19 @@ def test_flake8_never_opens_a_fifo(tmp_path):
         assert proc.stderr.endswith("pipe.py: skipped: not a regular file\n")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_flake8_never_opens_a_fifo_in_a_subfolder(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "src" / "deep").mkdir(parents=True)
+    os.mkfifo(tmp_path / "src" / "deep" / "pipe.py")
+    os.mkfifo(tmp_path / "src" / "notes.txt")                  # not a name flake8 checks
+    (tmp_path / "src" / "app.py").write_bytes(STRAY_BYTE.replace(b"\xe9", b"e"))
+    proc = flake8(".", cwd=tmp_path)
+    assert proc.returncode == 1 and "LAM301" in proc.stdout
+    assert proc.stderr.splitlines() == [
+        "flake8-lambda-state: ./src/deep/pipe.py: skipped: not a regular file"]
+
+
 def test_sarif_of_an_absolute_file_name_that_is_not_utf8(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("")
