@@ -19,6 +19,7 @@ SNAPSTART, MANAGED_INSTANCES = "snapstart", "managed-instances"
 
 _warned = set()
 _parsed: Dict[str, Tuple[Optional[Tuple[int, int]], tuple]] = {}   # path -> (stamp, functions)
+_by_file: Dict[str, Dict[str, Dict[str, FrozenSet[str]]]] = {}   # path -> file -> function -> features
 
 
 class TemplateError(Exception):
@@ -193,6 +194,11 @@ def functions_of_template(path: str) -> Tuple[Tuple[str, str, FrozenSet[str]], .
         return known[1]
     functions = _read_functions(path)
     _parsed[path] = (stamp, functions)
+    by_file: Dict[str, Dict[str, FrozenSet[str]]] = {}
+    for file, function, features in functions:
+        named = by_file.setdefault(file, {})
+        named[function] = named.get(function, frozenset()) | features
+    _by_file[path] = by_file
     return functions
 
 
@@ -217,9 +223,10 @@ def template_features(filename: str, explicit: Iterable[str] = ()) -> Dict[str, 
         templates += _templates_above(os.path.dirname(path))
     out: Dict[str, FrozenSet[str]] = {}
     for template in templates:
-        for file, function, features in functions_of_template(os.path.abspath(template)):
-            if file == path:
-                out[function] = out.get(function, frozenset()) | features
+        template = os.path.abspath(template)
+        functions_of_template(template)       # parsed, or parsed again if it changed
+        for function, features in _by_file[template].get(path, {}).items():
+            out[function] = out.get(function, frozenset()) | features
     return out
 
 
@@ -249,4 +256,5 @@ def template_signature(filename: str, explicit: Iterable[str] = ()) -> Tuple[Tup
 def clear_caches():
     """Forget templates seen so far (a new run may see edited files)."""
     _parsed.clear()
+    _by_file.clear()
     _templates_above.cache_clear()
