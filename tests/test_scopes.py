@@ -2,7 +2,7 @@
 Python's rules, and what imports it comes from.
 
 Two kinds of tests: exact answers on the traps of Python scoping, and a
-differential test against libcst's ScopeProvider (which the fixes still use)
+differential test against libcst's ScopeProvider
 on the bundled fixtures, where the two must agree except on the listed
 shapes libcst gets wrong."""
 import glob
@@ -73,6 +73,47 @@ def test_global_and_nonlocal_redirect_the_binding():
     outer_scope = index.resolve(found[0])[0]
     # found[1] is the `nonlocal total` declaration, not a reference
     assert [b.node for b in outer_scope.bindings["total"]] == [found[0], found[2]]
+
+
+def test_references_are_the_reads_of_one_binding():
+    """What the fixes ask: which names read the module's `user` (not the
+    targets that bind it, not a local of the same name, not an attribute)."""
+    source = """
+        user = None
+        def handler(event, context):
+            global user
+            user = event["user"]
+            return user
+        def other():
+            user = 1
+            return user
+        def third():
+            return [user for _ in range(2)], event.user
+        print(user)
+        """
+    index, found = names(source, "user")
+    reads = index.references(index.module_scope, "user")
+    assert [found.index(n) for n in reads] == [3, 6, 8]
+    assert [index.scope_of(n).kind for n in reads] == [FUNCTION, COMPREHENSION, MODULE]
+    other = index.resolve(found[4])[0]
+    assert index.references(other, "user") == [found[5]]
+    assert index.references(index.module_scope, "nothing") == []
+
+
+def test_the_scope_a_definition_opens_and_the_scope_of_an_expression():
+    module = cst.parse_module("x = 1\nclass C:\n    def m(self):\n        return [x for x in y]\n")
+    index = ScopeIndex(module)
+    cls = module.body[1]
+    method = cls.body.body[0]
+    comp = method.body.body[0].body[0].value
+    assert index.scope_for(cls).kind == CLASS
+    assert index.scope_for(method).kind == FUNCTION and index.scope_for(method).node is method
+    assert index.scope_for(comp).kind == COMPREHENSION
+    assert index.scope_for(module.body[0]) is None
+    assert index.scope_at(comp.elt) is index.scope_for(comp)
+    assert index.scope_at(comp) is index.scope_for(comp)      # its first name is `x`, its own
+    assert index.scope_at(comp.for_in.iter) is index.scope_for(method)
+    assert index.scope_at(cst.parse_expression("'text'.upper()")) is None
 
 
 def test_class_bodies_are_not_enclosing_scopes():

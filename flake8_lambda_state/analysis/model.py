@@ -5,7 +5,7 @@ from functools import cached_property
 from typing import List, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .clients import Clients
 from .dataflow import DataFlow
@@ -51,12 +51,6 @@ class ModuleModel:
         few findings needs those of a few statements."""
         return StatementPositions(self.module, self.source, self.tree,
                                   lambda: self.wrapper.resolve(PositionProvider))
-
-    @cached_property
-    def libcst_scopes(self):
-        """libcst's scopes (assignments, references, accesses), resolved only
-        for the fixes that need them; the analysis uses `symbols.scopes`."""
-        return self.wrapper.resolve(ScopeProvider)
 
     @cached_property
     def state_writes(self) -> StateWrites:

@@ -11,15 +11,14 @@ iterable of a comprehension are evaluated in the enclosing scope.
 libcst's ScopeProvider answers the same questions, but also records every
 access and assignment in a visitor that rebuilds the tree: on a handler
 module it cost half of the analysis. The analysis asks only what a name
-denotes and which import it comes from; the fixes, which need references and
-assignment lists, still resolve libcst's scopes, on first use
-(`ModuleModel.libcst_scopes`)."""
+denotes and which import it comes from; the fixes also ask which names read
+a binding (`references`), answered by one more walk the first time."""
 import builtins
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from .walk import children
+from .walk import children, walk
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 MODULE, CLASS, FUNCTION, COMPREHENSION = "module", "class", "function", "comprehension"
@@ -91,6 +90,8 @@ class ScopeIndex:
         self._order: Dict[int, int] = {}       # id(Name) -> its place, for names in class bodies
         self._count = 0                        # references and bindings seen so far
         self._pending: List[Tuple[Scope, Binding]] = []
+        self._opened: Dict[int, Scope] = {}    # id(def, class, lambda, comprehension) -> its scope
+        self._references: Optional[Dict[Tuple[int, str], List[cst.Name]]] = None
         self.imported_roots: set = set()     # top-level modules imported anywhere in the file
         self._walk(module)
         self._place_bindings()
@@ -98,6 +99,28 @@ class ScopeIndex:
     # --- questions ----------------------------------------------------------
     def scope_of(self, name: cst.Name) -> Optional[Scope]:
         return self._scope_of.get(id(name))
+
+    def scope_for(self, node: cst.CSTNode) -> Optional[Scope]:
+        """The scope a def, class, lambda or comprehension opens (its body's)."""
+        return self._opened.get(id(node))
+
+    def scope_at(self, node: cst.CSTNode) -> Optional[Scope]:
+        """The scope an expression is evaluated in: that of its first name
+        (None for an expression without one)."""
+        return next((self._scope_of[id(n)] for n in walk(node)
+                     if type(n) is cst.Name and id(n) in self._scope_of), None)
+
+    def references(self, scope: Scope, name: str) -> List[cst.Name]:
+        """The Name nodes that read `name` as `scope` binds it, in source
+        order (found by one walk of the module, the first time a fix asks)."""
+        if self._references is None:
+            self._references = {}
+            for node in walk(self.module_scope.node):
+                if type(node) is cst.Name and id(node) in self._scope_of:
+                    owner, bindings = self.resolve(node)
+                    if owner is not None and all(b.target is not node for b in bindings):
+                        self._references.setdefault((id(owner), node.value), []).append(node)
+        return self._references.get((id(scope), name), [])
 
     def resolve(self, name: cst.Name) -> Tuple[Optional[Scope], List[Binding]]:
         """(scope, bindings) for a Name node; (None, []) for a builtin, an
@@ -225,7 +248,7 @@ class ScopeIndex:
 
     def _function(self, node: cst.FunctionDef, scope: Scope, stack):
         outer = self._type_scope(node, scope, stack)
-        inner = Scope(FUNCTION, outer, node)
+        inner = self._opened[id(node)] = Scope(FUNCTION, outer, node)
         stack.append((node.body, inner))
         self._parameters(node.params, outer, inner, stack)
         if node.returns is not None:
@@ -235,13 +258,13 @@ class ScopeIndex:
         self._bind(scope, node.name.value, DEFINED_FUNCTION, node)
 
     def _lambda(self, node: cst.Lambda, scope: Scope, stack):
-        inner = Scope(FUNCTION, scope, node)
+        inner = self._opened[id(node)] = Scope(FUNCTION, scope, node)
         stack.append((node.body, inner))
         self._parameters(node.params, scope, inner, stack)
 
     def _class(self, node: cst.ClassDef, scope: Scope, stack):
         outer = self._type_scope(node, scope, stack)
-        inner = Scope(CLASS, outer, node)
+        inner = self._opened[id(node)] = Scope(CLASS, outer, node)
         stack.append((node.body, inner))
         stack.extend((arg, outer) for arg in list(node.bases) + list(node.keywords))
         stack.extend((d, scope) for d in node.decorators)
@@ -249,7 +272,7 @@ class ScopeIndex:
         self._bind(scope, node.name.value, DEFINED_CLASS, node)
 
     def _comprehension(self, node, scope: Scope, stack):
-        inner = Scope(COMPREHENSION, scope, node)
+        inner = self._opened[id(node)] = Scope(COMPREHENSION, scope, node)
         for part in ("elt", "key", "value"):
             value = getattr(node, part, None)
             if value is not None:

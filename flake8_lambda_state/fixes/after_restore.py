@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
 import libcst as cst
-from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, GlobalScope
 
+from ..analysis.scopes import CLASS, COMPREHENSION, FUNCTION, IMPORTED, MODULE
 from ..vocabulary import AFTER_RESTORE_HOOKS, SNAPSHOT_MODULE
 from .edits import AddImport, Fix, InsertAfter, Replace
 from .placement import fresh_name, inside, names_in
@@ -60,14 +60,14 @@ def _reevaluable(model, expr, name: str) -> bool:
     and builtins, not the name it computes."""
     if _Finder(cst.NamedExpr, cst.Await, cst.Yield).found_in(expr):
         return False
-    scopes = model.libcst_scopes
+    scopes = model.symbols.scopes
     for ref in names_in(expr):
-        scope = scopes.get(ref)
+        scope = scopes.scope_of(ref)
         if ref.value == name or scope is None:
             return False
-        if isinstance(scope, ComprehensionScope):
+        if scope.kind == COMPREHENSION:
             continue                # a comprehension's own variable, or a name it reads from outside
-        if not isinstance(scope, GlobalScope):
+        if scope.kind != MODULE:
             return False
     return True
 
@@ -93,18 +93,17 @@ def _read_at_init(model, name: str, stmt) -> bool:
     init calls. Such a reader keeps the snapshot's value."""
     end = model.positions[stmt].end
     init_functions = [u.node for u in model.snapshots.init_units if u.is_function]
-    for assignment in model.libcst_scopes[model.module].assignments[name]:
-        for ref in assignment.references:
-            scope = ref.scope
-            while isinstance(scope, (ClassScope, ComprehensionScope)):
-                scope = scope.parent
-            start = model.positions[ref.node].start
-            if isinstance(scope, GlobalScope):
-                if (start.line, start.column) > (end.line, end.column):
-                    return True
-            elif isinstance(scope, FunctionScope) and any(
-                    inside(model, ref.node, fn) for fn in init_functions):
+    scopes = model.symbols.scopes
+    for ref in scopes.references(scopes.module_scope, name):
+        scope = scopes.scope_of(ref)
+        while scope.kind in (CLASS, COMPREHENSION):
+            scope = scope.parent
+        start = model.positions[ref].start
+        if scope.kind == MODULE:
+            if (start.line, start.column) > (end.line, end.column):
                 return True
+        elif scope.kind == FUNCTION and any(inside(model, ref, fn) for fn in init_functions):
+            return True
     return False
 
 
@@ -114,22 +113,21 @@ def _decorator(model, before) -> Optional[tuple]:
     aliases too), adding `from snapshot_restore_py import
     register_after_restore` when it imports neither; None when that name is
     taken by something else."""
-    scope = model.libcst_scopes[model.module]
+    scope = model.symbols.scopes.module_scope
     wanted = next(iter(AFTER_RESTORE_HOOKS))
     limit = model.positions[before].start
-    for assignment in scope.assignments:
-        node = getattr(assignment, "node", None)
-        if not isinstance(node, (cst.Import, cst.ImportFrom)):
-            continue
-        pos = model.positions[node].start
-        if (pos.line, pos.column) > (limit.line, limit.column):
-            continue            # imported after the hook would be defined
-        names = {q.name for q in scope.get_qualified_names_for(assignment.name)}
-        if wanted in names:
-            return cst.Name(assignment.name), ()
-        if SNAPSHOT_MODULE in names:
-            return cst.parse_expression(f"{assignment.name}.{HOOK_FUNCTION}"), ()
-    if scope.assignments[HOOK_FUNCTION] or any(
+    for name, bindings in scope.bindings.items():
+        for binding in bindings:
+            if binding.kind != IMPORTED:
+                continue
+            pos = model.positions[binding.node].start
+            if (pos.line, pos.column) > (limit.line, limit.column):
+                continue            # imported after the hook would be defined
+            if binding.qualified == wanted:
+                return cst.Name(name), ()
+            if binding.qualified == SNAPSHOT_MODULE:
+                return cst.parse_expression(f"{name}.{HOOK_FUNCTION}"), ()
+    if scope.bindings.get(HOOK_FUNCTION) or any(
             HOOK_FUNCTION in u.global_names for u in model.symbols.all_units()):
         return None
     return cst.Name(HOOK_FUNCTION), (AddImport(SNAPSHOT_MODULE, HOOK_FUNCTION),)

@@ -5,8 +5,8 @@ work was."""
 from typing import List, Optional, Sequence
 
 import libcst as cst
-from libcst.metadata import GlobalScope
 
+from ..analysis.scopes import MODULE
 from .edits import AddImport, InsertAfter, Remove, Replace
 from .placement import (NotHoistable, anchor_for, fresh_name, identical_module_binding,
                         leading_blank, module_binding)
@@ -37,10 +37,10 @@ def _movable_local(model, unit, call) -> Optional[cst.SimpleStatementLine]:
             and any(s is stmt for s in body) and len(body) > 1):
         return None
     name = store.target.value
-    scope = model.libcst_scopes.get(store.target)
-    if scope is None or isinstance(scope, GlobalScope) or name in unit.facts.global_names:
+    scope = model.symbols.scopes.scope_of(store.target)
+    if scope is None or scope.kind == MODULE or name in unit.facts.global_names:
         return None
-    if len(list(scope.assignments[name])) != 1 or any(
+    if len(scope.bindings.get(name, ())) != 1 or any(
             other is not store and isinstance(other.target, cst.Name) and other.target.value == name
             for other in unit.facts.stores):
         return None     # bound or deleted elsewhere too (`del name` makes it local again)
@@ -51,8 +51,7 @@ def _free_at_module(model, name: str) -> bool:
     """Nothing at module scope is called `name`, no function declares it
     global, and it is not a builtin the module would then shadow."""
     import builtins
-    global_scope = model.libcst_scopes.get(model.module)
-    if global_scope is not None and global_scope.assignments[name]:
+    if model.symbols.scopes.module_scope.bindings.get(name):
         return False
     return not hasattr(builtins, name) and not any(
         name in u.global_names for u in model.symbols.all_units())

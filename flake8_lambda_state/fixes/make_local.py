@@ -49,20 +49,21 @@ def make_local(model, unit, name: str) -> Optional[Fix]:
     fn = unit.node
     if not unit.is_function or not isinstance(fn.body, cst.IndentedBlock):
         return None
-    assignments = list(model.libcst_scopes[model.module].assignments[name])
-    outside = [a for a in assignments if not _inside(model, a.node, fn)]
-    inside = [a for a in assignments if _inside(model, a.node, fn)]
+    scopes = model.symbols.scopes
+    bound = [b.node for b in scopes.module_scope.bindings.get(name, ())]
+    outside = [node for node in bound if not _inside(model, node, fn)]
+    inside = [node for node in bound if _inside(model, node, fn)]
     if len(outside) != 1 or not inside:
         return None
-    placeholder = _module_placeholder(model, outside[0].node)
+    placeholder = _module_placeholder(model, outside[0])
     if placeholder is None:
         return None
-    reads = {id(r.node): r.node for a in assignments for r in a.references}.values()
+    reads = scopes.references(scopes.module_scope, name)
     if any(not _inside(model, node, fn) for node in reads):
         return None                 # another function or init code reads it
-    first = min(inside, key=lambda a: (model.positions[a.node].start.line,
-                                       model.positions[a.node].start.column))
-    stmt = top_statement_of_function(fn, model, first.node)
+    first = min(inside, key=lambda node: (model.positions[node].start.line,
+                                          model.positions[node].start.column))
+    stmt = top_statement_of_function(fn, model, first)
     if stmt is None or not (isinstance(stmt.body[0], cst.Assign) and len(stmt.body) == 1):
         return None                 # the first write must be a plain `name = ...` of the body
     end = model.positions[stmt].end

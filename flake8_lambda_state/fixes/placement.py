@@ -7,7 +7,8 @@ import re
 from typing import Iterable, List, Optional
 
 import libcst as cst
-from libcst.metadata import BuiltinScope, GlobalScope
+
+from ..analysis.scopes import MODULE
 
 _IMPORTS = (cst.Import, cst.ImportFrom)
 
@@ -65,17 +66,15 @@ def anchor_for(model, expr: cst.CSTNode) -> cst.BaseStatement:
                                        if isinstance(s, (cst.FunctionDef, cst.ClassDef))), len(body))]
                if _is_import(s)]
     anchor_index = body.index(leading[-1]) if leading else -1
-    scopes = model.libcst_scopes
+    scopes = model.symbols.scopes
     for name in names_in(expr):
-        scope = scopes.get(name)
-        if scope is None:
+        if scopes.scope_of(name) is None:
             raise NotHoistable("it is not in analysed code")
-        assignments = [a for a in (scope[name.value] if name.value in scope else ())
-                       if not isinstance(a.scope, BuiltinScope)]
-        if any(not isinstance(a.scope, GlobalScope) for a in assignments):
+        owner, bindings = scopes.resolve(name)
+        if owner is not None and owner.kind != MODULE:
             raise NotHoistable(f"it uses the local name {name.value!r}")
-        for assignment in assignments:
-            holder = _top_statement(model, assignment.node)
+        for binding in bindings:
+            holder = _top_statement(model, binding.node)
             if holder is None:
                 raise NotHoistable(f"cannot place it after the binding of {name.value!r}")
             anchor_index = max(anchor_index, body.index(holder))

@@ -4,9 +4,9 @@ that already depend on Powertools. Only shapes that map exactly are fixed."""
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import ImportAssignment
 
-from ..analysis.names import dotted, node_text, string_value
+from ..analysis.names import node_text, string_value
+from ..analysis.scopes import IMPORTED
 from .edits import AddImport, Fix, Replace
 from .placement import inside
 
@@ -21,47 +21,28 @@ FETCHES = {
 DECRYPT = "WithDecryption"
 
 
-def _imported_modules(scope):
-    for assignment in scope.assignments:
-        if not isinstance(assignment, ImportAssignment):
-            continue
-        node = assignment.node
-        if isinstance(node, cst.ImportFrom):
-            if node.relative:
-                continue
-            yield dotted(node.module) or ""
-        else:
-            yield from (dotted(alias.name) or "" for alias in node.names)
-
-
 def _imports_powertools(model, unit) -> bool:
     """Any import of aws_lambda_powertools at module scope or in the unit."""
-    scopes = model.libcst_scopes
-    for holder in (model.module, unit.node):
-        scope = scopes.get(holder)
-        if scope is not None and any(m == POWERTOOLS or m.startswith(POWERTOOLS + ".")
-                                     for m in _imported_modules(scope)):
+    scopes = model.symbols.scopes
+    for scope in (scopes.module_scope, scopes.scope_for(unit.node)):
+        if scope is not None and any(
+                b.kind == IMPORTED and (b.qualified == POWERTOOLS
+                                        or b.qualified.startswith(POWERTOOLS + "."))
+                for bindings in scope.bindings.values() for b in bindings):
             return True
     return False
 
 
 def _parameters_name_free(model, call) -> bool:
-    """`parameters` is unbound where the call is, or is Powertools' module."""
-    scope = model.libcst_scopes.get(call)
+    """`parameters` is unbound where the call is, or is Powertools' module
+    (`from aws_lambda_powertools.utilities import parameters`, no alias)."""
+    scope = model.symbols.scopes.scope_at(call)
     if scope is None:
         return False
-    if "parameters" not in scope:
-        return True
-    for assignment in scope["parameters"]:
-        if not isinstance(assignment, ImportAssignment):
-            return False
-        node = assignment.node
-        if not (isinstance(node, cst.ImportFrom) and not node.relative and
-                dotted(node.module) == "aws_lambda_powertools.utilities" and
-                not isinstance(node.names, cst.ImportStar) and
-                any(alias.asname is None and dotted(alias.name) == "parameters" for alias in node.names)):
-            return False
-    return True
+    _owner, bindings = scope.lookup("parameters")
+    return all(b.kind == IMPORTED and b.qualified == PARAMETERS_MODULE
+               and isinstance(b.node, cst.ImportAlias) and b.node.asname is None
+               for b in bindings)
 
 
 def _plain_client(model, unit, receiver) -> bool:

@@ -90,16 +90,16 @@ def fix(finding, model):
     fn = unit.node
     if not isinstance(fn.body, cst.IndentedBlock) or param.star:
         return None
+    from ..analysis.scopes import IMPORTED, MODULE
     from ..fixes.placement import names_in
-    from libcst.metadata import BuiltinScope, GlobalScope, ImportAssignment
-    global_scope = model.libcst_scopes.get(model.module)
+    scopes = model.symbols.scopes
     if param.annotation is not None and any(
-            not isinstance(a, ImportAssignment) for a in global_scope.assignments["Optional"]):
+            b.kind != IMPORTED for b in scopes.module_scope.bindings.get("Optional", ())):
         return None     # the module's own `Optional` is not typing's
-    body_scope = model.libcst_scopes.get(fn.body.body[0]) if fn.body.body else None
+    body_scope = scopes.scope_for(fn)
     for used in names_in(param.default):
-        if body_scope is not None and any(not isinstance(a.scope, (GlobalScope, BuiltinScope))
-                                          for a in body_scope[used.value]):
+        owner = body_scope.lookup(used.value)[0] if body_scope is not None else None
+        if owner is not None and owner.kind != MODULE:
             return None  # inside the function the name means something else
     name = param.name.value
     new_param = param.with_changes(default=cst.Name("None"))
