@@ -18,12 +18,12 @@ from .baseline import key_of, read_baseline, write_baseline
 from .config import load_config
 from .discovery import discover
 from .engine import lint_source, read_source, undecodable_reason
-from .fixes.summary import fix_summary
 from .pool import chunk_size, frozen_heap, process_pool
 from .project import forget_indexes, prepare_projects, set_fallback_roots
 from .project.root import clear_root_cache
 from .report import FORMATS, MACHINE_FORMATS, Record, Style, Summary
-from .report.formats import fixable_lines, help_uri, shown, statistics_lines, summary_line
+from .report.formats import (fix_record, fixable_lines, help_uri, shown, statistics_lines,
+                             summary_line)
 from .rules.catalog import DEFAULT_OFF, RULES, terminal_rule
 from .settings import (DEFAULT_HANDLER_NAMES, DEFAULT_SENSITIVE_NAMES, SettingsError,
                        build_settings, parse_per_file_ignores, per_file_ignored,
@@ -284,7 +284,7 @@ def _check_one(job):
         records.append((Record(path, f.line, f.col + 1, f.end_line, f.end_col + 1, f.code,
                                f.message, f.handler, f.call_path, fix is not None and fix.safe,
                                fingerprint=key[3], source=source_line,
-                               fix=None if fix is None else fix_summary(result.model, fix, changes)),
+                               fix=None if fix is None else fix_record(result.model, fix, changes)),
                         key))
     return path, records, result.skipped
 

@@ -2,7 +2,6 @@
 loading before them: one way to start them and to cut the work, so that the
 parallel part does no more work than one process would."""
 import gc
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 MAX_CHUNK = 16     # files per task: small enough that no worker waits long for the last one
@@ -27,6 +26,7 @@ def frozen_heap():
 def process_pool(workers: int):
     """A ProcessPoolExecutor whose forked workers inherit this process's heap
     frozen (see frozen_heap)."""
+    from concurrent.futures import ProcessPoolExecutor   # multiprocessing loads only to fork
     with frozen_heap(), ProcessPoolExecutor(max_workers=workers) as pool:
         yield pool
 

@@ -228,3 +228,21 @@ def test_check_on_an_unchanged_project_solves_nothing(tmp_path, cached, monkeypa
     monkeypatch.setattr(index_module.ProjectIndex, "_solve", refuse)
     _no_analysis(monkeypatch)
     assert run_cli(capsys, "check", "--jobs", "1", ".") == first
+
+
+def test_check_answered_by_the_cache_never_loads_libcst(tmp_path):
+    """A re-run on unchanged files (pre-commit, CI with a restored cache)
+    costs no libcst import: the report needs only the stored findings and
+    their fixes' titles."""
+    import subprocess
+    import sys
+    root = make(tmp_path / "project", APP)
+    script = ("import sys\nfrom flake8_lambda_state.cli import main\n"
+              "code = main(['check', '--jobs', '1', '--format', 'json', '--output', 'out.json', '.'])\n"
+              "print(code, 'libcst' in sys.modules)\n")
+    env = dict(os.environ, FLAKE8_LAMBDA_STATE_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [subprocess.run([sys.executable, "-c", script], cwd=root, env=env, text=True,
+                           capture_output=True, check=True).stdout.split() for _ in range(2)]
+    assert runs == [["1", "True"], ["1", "False"]]
+    assert '"title": "create boto3.client(\\"s3\\") once at module scope' in \
+        (root / "out.json").read_text()

@@ -1,7 +1,7 @@
-"""What `check` says of a finding's fix: its title, whether it is safe, and
-(for SARIF) the line changes it makes on its own."""
+"""The line changes a finding's fix makes on its own (SARIF's `fixes`; see
+report.formats.fix_record)."""
 import difflib
-from typing import List, Optional
+from typing import List
 
 from .applier import render
 
@@ -17,8 +17,3 @@ def line_changes(model, fix) -> List[dict]:
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     return [{"start": i1 + 1, "end": i2 + 1, "text": "".join(new[j1:j2])}
             for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
-
-
-def fix_summary(model, fix, with_changes: bool) -> Optional[dict]:
-    return {"title": fix.title, "safe": fix.safe,
-            "changes": line_changes(model, fix) if with_changes else []}

@@ -70,6 +70,18 @@ SECURITY_SEVERITY = {"LAM201": "8.0", "LAM202": "6.5", "LAM203": "7.5", "LAM204"
                      "LAM205": "6.5"}
 
 
+def fix_record(model, fix, with_changes: bool) -> dict:
+    """What a report says of a finding's fix: its title, whether it is safe
+    and, for SARIF (`with_changes`), the line changes it makes on its own.
+    The fixes and libcst load only to render those: a run the result cache
+    answers never loads them."""
+    changes = []
+    if with_changes:
+        from ..fixes.summary import line_changes
+        changes = line_changes(model, fix)
+    return {"title": fix.title, "safe": fix.safe, "changes": changes}
+
+
 def family(code: str) -> dict:
     return FAMILIES[code[:4]]
 
