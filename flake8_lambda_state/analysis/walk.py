@@ -50,15 +50,31 @@ def child_fields(cls: type) -> Tuple[str, ...]:
     return names
 
 
+def _is_node_type(kind: type) -> bool:
+    """Whether values of this type are libcst nodes, asked once per type:
+    `isinstance(value, cst.CSTNode)` goes through ABCMeta on every call, and
+    the walks ask it for every field of every node."""
+    known = _NODE_TYPES.get(kind)
+    if known is None:
+        known = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
+
+_NODE_TYPES: Dict[type, bool] = {}
+
+
 def children(node: cst.CSTNode) -> List[cst.CSTNode]:
     """The child nodes of `node` that carry code, in source order."""
     out: List[cst.CSTNode] = []
-    for name in child_fields(type(node)):
+    kind = type(node)
+    for name in _FIELDS.get(kind) or child_fields(kind):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind is tuple or kind is list:
+            out.extend([item for item in value
+                        if _NODE_TYPES.get(type(item)) or _is_node_type(type(item))])
+        elif _NODE_TYPES.get(kind) or _is_node_type(kind):
             out.append(value)
-        elif type(value) in (tuple, list):
-            out.extend(item for item in value if isinstance(item, cst.CSTNode))
     return out
 
 
