@@ -2,6 +2,7 @@
 projects written to a temporary folder, checked file by file through the
 same path flake8 and `check` use (engine.lint_source with the project index)."""
 import ast
+import glob
 import json
 import os
 import subprocess
@@ -1228,3 +1229,14 @@ def test_modules_are_parsed_only_when_their_text_or_an_import_asks(tmp_path, mon
     monkeypatch.setattr(project_pkg.ast, "parse", counting)
     build_index(str(root), Settings(cache_dir="off"))
     assert sorted(parsed) == ["a_app.py", "lib.py", "notes.py"]
+
+
+def test_the_summaries_walk_visits_what_ast_walk_visits_in_its_order():
+    from flake8_lambda_state.project.summary import walk_ast
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "fixtures", "**",
+                                              "*.py"), recursive=True)):
+        with open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+        expected = list(ast.walk(tree))
+        found = walk_ast(tree)
+        assert len(found) == len(expected) and all(a is b for a, b in zip(found, expected)), path

@@ -132,6 +132,7 @@ class _Loading:
     deferred: List[_Pending] = field(default_factory=list)   # cannot hold a handler (the text says)
     summarised: Dict[str, object] = field(default_factory=dict)        # path -> summarise_source
     signature: Optional[list] = None
+    resolver: Optional[ModuleResolver] = None    # over the modules not known to fail to parse
 
     def settle(self, summarised: Dict[str, object]):
         """Pending modules whose tree cannot hold a handler join `deferred`."""
@@ -170,8 +171,10 @@ class _Loading:
             return []
         deferred = {job.path: job for job in self.deferred}
         known = {path: self.summary(path, rel, summarised) for path, rel in self.order}
-        resolver = ModuleResolver(self.root, [path for path, summary in known.items()
-                                              if summary is not None or path in deferred])
+        files = [path for path, summary in known.items()
+                 if summary is not None or (path in deferred and path not in summarised)]
+        if self.resolver is None or len(self.resolver.files) != len(files):
+            self.resolver = ModuleResolver(self.root, files)   # again only if a module failed
         starts = [path for path, summary in known.items()
                   if isinstance(summary, dict) and path not in deferred]
         starts += [job.path for job in self.deferred if job.anchor or job.path in summarised]
@@ -182,7 +185,7 @@ class _Loading:
                 needed.append(deferred[path])
             return known.get(path) if isinstance(known.get(path), dict) else None
 
-        resolver.reachable(starts, summary_of, every=True)
+        self.resolver.reachable(starts, summary_of, every=True)
         return needed
 
 

@@ -20,14 +20,19 @@ class ModuleResolver:
         self.layer_roots = sorted({d for d in (os.path.dirname(p) for p in self.files)
                                    for d in ancestors_named(d, "python", root)})
         self._module_cache: Dict[Tuple[str, str, int], Optional[str]] = {}
+        self._candidates: Dict[Tuple[str, str, int], List[str]] = {}   # (folder, module, level)
+        self._roots: Dict[str, List[str]] = {}                          # folder -> import roots
         self._packages: Optional[Dict[str, List[str]]] = None
 
     def import_roots(self, importer: str) -> List[str]:
         """Folders a module can be imported from (SPEC Core 7): every ancestor
         of the importing file up to the root, the root's `src/`, and every
         layer `python/` folder."""
-        roots = []
         folder = os.path.dirname(importer)
+        known = self._roots.get(folder)
+        if known is not None:
+            return known
+        roots = self._roots[folder] = []
         stop = self.root or folder
         while True:
             roots.append(folder)
@@ -50,6 +55,17 @@ class ModuleResolver:
     def module_candidates(self, importer: str, module: str, level: int) -> Iterator[str]:
         """Every file or namespace folder of the project that `module` could
         denote in `importer`, first the one Python would import."""
+        key = (os.path.dirname(importer), module, level)
+        found = self._candidates.get(key)
+        if found is None:
+            found = self._candidates[key] = list(self._candidates_from(importer, module, level))
+        if level and not module:
+            return iter(found)          # `from . import x` in a package's __init__ is the package
+        return (path for path in found if path != importer)
+
+    def _candidates_from(self, importer: str, module: str, level: int) -> Iterator[str]:
+        """module_candidates, with `importer` itself among them (the answer
+        depends on its folder only)."""
         rel = module.replace(".", "/") if module else ""
         if level:
             base = os.path.dirname(importer)
@@ -69,7 +85,7 @@ class ModuleResolver:
             stem = os.path.join(base, rel) if rel else base
             for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
                 candidate = os.path.normpath(candidate)
-                if candidate in self.files and candidate != importer:
+                if candidate in self.files:
                     yield candidate
             if rel and os.path.normpath(stem) in self.folders:
                 yield os.path.normpath(stem)   # a namespace package (a folder without __init__)
