@@ -2,12 +2,13 @@
 flake8 plugin and the command line both use."""
 import ast
 import gc
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .deep_stack import call_with_deep_stack
-from .prefilter import may_hold_handler
+from .prefilter import may_hold_handler, text_may_hold_handler
 
 
 @dataclass
@@ -27,16 +28,19 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     With `fixes`, each finding carries the fix its rule offers (from the
     result cache: its title and safety only). With `keep_model`, the file is
     analysed afresh and `result.model` holds the analysis the fixes edit.
-    The analysis runs on a deep stack: whatever CPython parses is analysed."""
+    The analysis runs on a deep stack: whatever CPython parses is analysed.
+
+    Without `tree` (the command line), a file whose text cannot hold a
+    handler is parsed only if the project says handlers reach it: most files
+    of a repository cost a look at their text."""
     result = FileResult(filename)
     if tree is None:
         if not source.strip():
             return result
-        try:
-            tree = ast.parse(source, filename)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            result.skipped = parse_failure(source, exc)
-            return result
+        if keep_model or text_may_hold_handler(source, filename, settings):
+            tree = _parsed(source, filename, result)
+            if tree is None:
+                return result
     try:
         return call_with_deep_stack(_analyse, source, tree, result, settings, codes, fixes,
                                     keep_model)
@@ -53,11 +57,15 @@ def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fi
     from .project import contained, context_for, needs_project, project_of
     from .project.results import ResultCache
     filename = result.path
-    candidate = may_hold_handler(tree, filename, settings)
+    candidate = tree is not None and may_hold_handler(tree, filename, settings)
     project = contained(filename, lambda: project_of(filename, settings, tree)) \
         if needs_project(filename, candidate) else None
     if not candidate and project is not None and not project.has_handlers:
         return result
+    if tree is None and project is not None and os.path.abspath(filename) in project.unparsed:
+        tree = _parsed(source, filename, result)    # the index needed it: the skip says why
+        if tree is None:
+            return result
     cache = ResultCache(project, settings, filename, source, codes) if project else None
     found = cache.by_quick_key(fixes) if cache and not keep_model else None
     if found is None:
@@ -71,6 +79,10 @@ def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fi
     if found is not None:
         result.findings = found
         return result
+    if tree is None:            # a module other files' handlers reach
+        tree = _parsed(source, filename, result)
+        if tree is None:
+            return result
     from .analysis import SkippedFile, build_model  # libcst loads only when needed
     from .rules import run_rules
     try:
@@ -84,6 +96,15 @@ def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fi
     if cache and result.skipped is None:
         cache.save(result.findings, fixes or keep_model)
     return result
+
+
+def _parsed(source: str, filename: str, result: FileResult) -> Optional[ast.AST]:
+    """The `ast` tree of the file, or None with the reason in `result`."""
+    try:
+        return ast.parse(source, filename)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        result.skipped = parse_failure(source, exc)
+        return None
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """Input at the edges never crashes, hangs or loses findings silently:
 deep nesting, long files, bytes that are not UTF-8, FIFOs, odd file names,
 and skipped files under flake8 (one warning line each)."""
+import ast
 import json
 import os
 import subprocess
@@ -177,3 +178,30 @@ def test_the_garbage_collector_runs_again_after_each_file(monkeypatch, refused):
     assert gc.isenabled()
     assert result.skipped == ("refused" if refused else None)
     assert [f.code for f in result.findings] == ([] if refused else ["LAM301"])
+
+
+def test_check_skips_a_broken_file_only_when_it_could_matter(tmp_path, monkeypatch, capsys):
+    """A script that cannot hold a handler and that no handler imports is not
+    parsed at all, so its Python 2 syntax is no skip; a broken handler file,
+    and a broken module a handler imports, are skipped and say why."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLAKE8_LAMBDA_STATE_CACHE_DIR", "off")
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "setup_old.py").write_text("print 'not python 3'\n")
+    (tmp_path / "app.py").write_text("import helpers\n\n\ndef handler(event, context):\n"
+                                     "    return helpers.run(event)\n")
+    (tmp_path / "helpers.py").write_text("def run(event:\n    return event\n")
+    (tmp_path / "other.py").write_text("def handler(event, context)\n    return 1\n")
+    assert main(["check", "."]) == 0
+    out, err = capsys.readouterr()
+    assert "0 finding(s) in 0 of 4 file(s) checked, 2 skipped" in out
+    assert err.splitlines() == [
+        "./helpers.py: skipped: does not parse: SyntaxError: '(' was never closed "
+        "(helpers.py, line 1)",
+        "./other.py: skipped: does not parse: SyntaxError: expected ':' (other.py, line 1)"]
+    parsed = []
+    real = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda source, filename="<unknown>", *a, **k: (
+        parsed.append(os.path.basename(filename)), real(source, filename, *a, **k))[1])
+    assert lint_source("print 'x'\n", str(tmp_path / "setup_old.py"), Settings()).skipped is None
+    assert parsed == []

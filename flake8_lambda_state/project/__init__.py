@@ -85,9 +85,10 @@ class Project:
     re-run that finds every file's result in the cache never solves it."""
 
     def __init__(self, root: Optional[str], summaries: Dict[str, dict], settings,
-                 generation: Optional[str], changed: bool = True):
+                 generation: Optional[str], changed: bool = True, unparsed=frozenset()):
         self.root = root
         self.summaries = summaries
+        self.unparsed = unparsed      # modules the index needed and could not parse
         self.settings = settings
         self.generation = generation
         self.changed = changed        # a module or template changed since the cache was written
@@ -321,10 +322,13 @@ def _finish(loading: _Loading, summarised: Dict[str, object]) -> Project:
         else:
             cache.put(job.rel, job.digest, job.info, job.templates, summary)
     summaries = {}
+    unparsed = set()
     for path, rel in loading.order:
         summary = loading.parsed[path] if rel is None else cache.entries[rel]["summary"]
         if summary is not None:
             summaries[path] = summary
+        elif rel is None or not cache.entries[rel].get("deferred"):
+            unparsed.add(path)
     if root:
         gone = cache.forget_missing({os.path.relpath(p, root) for p in loading.paths})
         for rel in gone if folder else ():
@@ -337,7 +341,7 @@ def _finish(loading: _Loading, summarised: Dict[str, object]) -> Project:
     generation = None
     if folder and loading.signature is not None:
         generation = hashlib.sha256(json.dumps(loading.signature).encode()).hexdigest()
-    return Project(root, summaries, loading.settings, generation, changed)
+    return Project(root, summaries, loading.settings, generation, changed, frozenset(unparsed))
 
 
 def load_project(root: Optional[str], settings, files=None, trees=None) -> Project:
