@@ -1240,3 +1240,25 @@ def test_the_summaries_walk_visits_what_ast_walk_visits_in_its_order():
         expected = list(ast.walk(tree))
         found = walk_ast(tree)
         assert len(found) == len(expected) and all(a is b for a, b in zip(found, expected)), path
+
+
+def test_a_re_run_on_cached_modules_walks_no_imports_until_an_edit(tmp_path, monkeypatch):
+    """Once every module is cached, the run that cached them has summarised
+    every module the handlers import; an edit that imports one more is seen."""
+    from flake8_lambda_state.project.modules import ModuleResolver
+    root = make(tmp_path, {**LIBRARY, **HANDLER})
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    walks = []
+    real = ModuleResolver.reachable
+    monkeypatch.setattr(ModuleResolver, "reachable",
+                        lambda self, *a, **k: walks.append(1) or real(self, *a, **k))
+    build_index(str(root), settings)
+    assert walks
+    walks.clear()
+    forget_indexes()
+    index = build_index(str(root), settings)
+    assert walks == [] and sorted(map(os.path.basename, index.summaries)) == ["lib.py", "z_app.py"]
+    write(root, {"z_app.py": HANDLER["z_app.py"] + "\n    import util\n"})
+    forget_indexes()
+    index = build_index(str(root), settings)
+    assert sorted(map(os.path.basename, index.summaries)) == ["lib.py", "util.py", "z_app.py"]

@@ -134,6 +134,7 @@ class _Loading:
     summarised: Dict[str, object] = field(default_factory=dict)        # path -> summarise_source
     signature: Optional[list] = None
     resolver: Optional[ModuleResolver] = None    # over the modules not known to fail to parse
+    fresh: bool = False      # some module is not in the cache (new, edited, or no cache at all)
 
     def settle(self, summarised: Dict[str, object]):
         """Pending modules whose tree cannot hold a handler join `deferred`."""
@@ -168,8 +169,8 @@ class _Loading:
         module nothing imports (tests, CDK and scripts beside the functions)
         never runs in a handler's process, and the index needs no summary
         of it. Called again once these are summarised, until it is empty."""
-        if not self.deferred or not self.has_handlers(summarised):
-            return []
+        if not self.deferred or not self.fresh or not self.has_handlers(summarised):
+            return []       # every module cached: the run that cached them summarised all wanted
         deferred = {job.path: job for job in self.deferred}
         known = {path: self.summary(path, rel, summarised) for path, rel in self.order}
         files = [path for path, summary in known.items()
@@ -239,6 +240,7 @@ def _plan(root: Optional[str], settings, files=None, trees=None, inline=True) ->
                 continue
             digest = content_hash(data)
             entry = cache.get_by_hash(rel, digest, info, templates)
+            loading.fresh = loading.fresh or entry is None
             anchor = SNAPSTART_KEYWORD in data
             if entry is None and not _text_may_hold_handler(data, path, settings):
                 loading.deferred.append(_Pending(path, rel, info, templates, digest, b"", anchor))
