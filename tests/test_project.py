@@ -1262,3 +1262,25 @@ def test_a_re_run_on_cached_modules_walks_no_imports_until_an_edit(tmp_path, mon
     forget_indexes()
     index = build_index(str(root), settings)
     assert sorted(map(os.path.basename, index.summaries)) == ["lib.py", "util.py", "z_app.py"]
+
+
+@pytest.mark.parametrize("threshold, pooled", [(10, True), (10 ** 9, False)])
+def test_a_few_large_modules_are_summarised_by_workers(tmp_path, monkeypatch, threshold, pooled):
+    """Fewer modules than SUMMARISE_PARALLEL_FROM still go to `--jobs`
+    workers when they hold SUMMARISE_PARALLEL_BYTES of code."""
+    from contextlib import contextmanager
+    monkeypatch.setattr(project_pkg, "SUMMARISE_PARALLEL_BYTES", threshold)
+    used = []
+    real = project_pkg.process_pool
+
+    @contextmanager
+    def recording(workers):
+        used.append(workers)
+        with real(workers) as pool:
+            yield pool
+    monkeypatch.setattr(project_pkg, "process_pool", recording)
+    root = make(tmp_path, {**LIBRARY, **HANDLER})
+    settings = Settings(cache_dir="off")
+    project_pkg.prepare_projects([str(root / "z_app.py")], settings, 2)
+    assert bool(used) is pooled
+    assert found(root, settings) == [("lib.py", 4, "LAM301")]

@@ -28,7 +28,8 @@ _PROJECTS: Dict[Tuple[str, object], "Project"] = {}
 _FALLBACK_ROOTS: list = []
 _FAILED: set = set()
 MAX_FILES = 20_000
-SUMMARISE_PARALLEL_FROM = 64   # fewer modules to summarise than this: in this process
+SUMMARISE_PARALLEL_FROM = 64   # fewer modules to summarise than this: in this process,
+SUMMARISE_PARALLEL_BYTES = 512 * 1024   # unless they hold this much code
 
 
 SUMMARY_CODE = ("project/summary.py", "vocabulary.py", "handler_names.py", "templates.py",
@@ -365,7 +366,7 @@ def _summarise_wanted(plans: List[_Loading], summarised: Dict[str, object], sett
             return
         summarised.update(zip([job.path for job in wanted],
                               _summarise_all([(j.path, b"", settings, False) for j in wanted],
-                                             jobs)))
+                                             jobs, sum(j.info.st_size for j in wanted))))
 
 
 _DEFERRED = object()     # a module left unsummarised
@@ -415,7 +416,7 @@ def prepare_projects(paths, settings, jobs: int = 1) -> None:
         functions_of_template(template)
     summarised = dict(zip([job.path for job in pending],
                           _summarise_all([(j.path, j.data, settings, True) for j in pending],
-                                         jobs)))
+                                         jobs, sum(j.info.st_size for j in pending))))
     for _path, loading in plans.values():
         summarised.update(loading.summarised)
         loading.settle(summarised)
@@ -429,10 +430,11 @@ def prepare_projects(paths, settings, jobs: int = 1) -> None:
             contained(path, lambda: project.index)
 
 
-def _summarise_all(work, jobs: int) -> List[object]:
+def _summarise_all(work, jobs: int, size: int = 0) -> List[object]:
     """summarise_source of each job, in order: by `jobs` processes when there
-    is enough to share."""
-    if jobs < 2 or len(work) < SUMMARISE_PARALLEL_FROM:
+    is enough to share (many modules, or `size` bytes of code in all)."""
+    if jobs < 2 or len(work) < 2 or (len(work) < SUMMARISE_PARALLEL_FROM
+                                     and size < SUMMARISE_PARALLEL_BYTES):
         return [summarise_source(job) for job in work]
     with process_pool(min(jobs, len(work))) as pool:
         return list(pool.map(summarise_source, work, chunksize=chunk_size(len(work), jobs)))
