@@ -52,22 +52,35 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
 
 def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fixes: bool,
              keep_model: bool) -> FileResult:
-    """The prefilter, the project's word on the file (or the result cache),
-    then the analysis."""
+    """The result cache (for a file of a project with handlers: a re-run asks
+    nothing else, not even the prefilter, which may read templates), the
+    prefilter, the project's word on the file, then the analysis."""
     from .project import contained, context_for, needs_project, project_of
     from .project.results import ResultCache
     filename = result.path
-    candidate = tree is not None and may_hold_handler(tree, filename, settings)
     project = contained(filename, lambda: project_of(filename, settings, tree)) \
-        if needs_project(filename, candidate) else None
+        if needs_project(filename, False) else None
+    cache = found = None
+
+    def cached():
+        store = ResultCache(project, settings, filename, source, codes)
+        return store, (store.by_quick_key(fixes) if not keep_model else None)
+    if project is not None and project.has_handlers:
+        cache, found = cached()
+        if found is not None:
+            result.findings = found
+            return result
+    candidate = tree is not None and may_hold_handler(tree, filename, settings)
+    if project is None and candidate:       # outside any project: a project of its own
+        project = contained(filename, lambda: project_of(filename, settings, tree))
     if not candidate and project is not None and not project.has_handlers:
         return result
     if tree is None and project is not None and os.path.abspath(filename) in project.unparsed:
         tree = _parsed(source, filename, result)    # the index needed it: the skip says why
         if tree is None:
             return result
-    cache = ResultCache(project, settings, filename, source, codes) if project else None
-    found = cache.by_quick_key(fixes) if cache and not keep_model else None
+    if cache is None and project is not None:
+        cache, found = cached()
     if found is None:
         context = context_for(filename, settings, tree, candidate)
         if not candidate and not (context and context.entries):

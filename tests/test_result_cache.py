@@ -65,6 +65,18 @@ def test_an_unchanged_project_is_not_analysed_again(tmp_path, cached, monkeypatc
     assert again(root, cached) == first
 
 
+def test_a_re_run_asks_neither_the_prefilter_nor_the_templates(tmp_path, cached, monkeypatch):
+    """The prefilter may read every template above the file; a result from
+    the cache needs neither."""
+    from flake8_lambda_state import engine
+    root = make(tmp_path / "p", APP)
+    first = results(root, cached)
+    asked = []
+    monkeypatch.setattr(engine, "may_hold_handler", lambda *a: asked.append(a[1]) or True)
+    _no_analysis(monkeypatch)
+    assert again(root, cached) == first and asked == []
+
+
 def test_a_caller_in_another_module_that_stops_calling_changes_the_callee(tmp_path, cached):
     root = make(tmp_path / "p", APP)
     assert sorted(results(root, cached)) == EXPECTED
