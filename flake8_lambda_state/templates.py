@@ -225,7 +225,7 @@ def template_features(filename: str, explicit: Iterable[str] = ()) -> Dict[str, 
     for template in templates:
         template = os.path.abspath(template)
         functions_of_template(template)       # parsed, or parsed again if it changed
-        for function, features in _by_file[template].get(path, {}).items():
+        for function, features in _by_file.get(template, {}).get(path, {}).items():
             out[function] = out.get(function, frozenset()) | features
     return out
 

@@ -28,7 +28,7 @@ _PROJECTS: Dict[Tuple[str, object], "Project"] = {}
 _FALLBACK_ROOTS: list = []
 _FAILED: set = set()
 MAX_FILES = 20_000
-SUMMARISE_PARALLEL_FROM = 64   # fewer modules to summarise than this: in this process,
+SUMMARISE_PARALLEL_FROM = 64   # fewer modules to summarise than this are summarised here,
 SUMMARISE_PARALLEL_BYTES = 512 * 1024   # unless they hold this much code
 
 
@@ -131,7 +131,7 @@ class _Loading:
     order: List[Tuple[str, Optional[str]]] = field(default_factory=list)   # (path, rel | None)
     parsed: Dict[str, Optional[dict]] = field(default_factory=dict)       # path -> summary of a tree
     pending: List[_Pending] = field(default_factory=list)
-    deferred: List[_Pending] = field(default_factory=list)   # cannot hold a handler (the text says)
+    deferred: List[_Pending] = field(default_factory=list)   # cannot hold a handler (text or tree)
     summarised: Dict[str, object] = field(default_factory=dict)        # path -> summarise_source
     signature: Optional[list] = None
     resolver: Optional[ModuleResolver] = None    # over the modules not known to fail to parse
