@@ -73,8 +73,12 @@ def children(node: cst.CSTNode) -> List[cst.CSTNode]:
         if kind is tuple or kind is list:
             out.extend([item for item in value
                         if _NODE_TYPES.get(type(item)) or _is_node_type(type(item))])
-        elif _NODE_TYPES.get(kind) or _is_node_type(kind):
-            out.append(value)
+        else:
+            known = _NODE_TYPES.get(kind)
+            if known is None:
+                known = _is_node_type(kind)
+            if known:
+                out.append(value)
     return out
 
 
