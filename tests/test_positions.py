@@ -202,3 +202,27 @@ def layouts(draw):
 def test_generated_layouts_match(source):
     nodes, fell_back = compared(source)
     assert nodes and not fell_back
+
+
+def test_statements_dropped_from_the_kept_ranges_are_generated_again(monkeypatch):
+    """Only the last PLACED_KEPT statements keep their recorded ranges; a
+    statement asked again after that is generated again, to the same ranges."""
+    from flake8_lambda_state.analysis import positions as positions_module
+    monkeypatch.setattr(positions_module, "PLACED_KEPT", 1)
+    source = handler_code.module(300)
+    module = cst.parse_module(source)
+    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    generated = []
+    real = StatementPositions._generate
+
+    def counting(self, *args):
+        generated.append(1)
+        return real(self, *args)
+    monkeypatch.setattr(StatementPositions, "_generate", counting)
+    positions = StatementPositions(module, source, ast.parse(source), lambda: None)
+    nodes = [node for statement in module.body for node in walk(statement)]
+    for node in nodes + nodes[::-1]:
+        assert positions[node] == whole[node]
+    assert len(positions._placed) == 1
+    once = len({id(s) for s, _ in positions._statements})
+    assert once < len(generated) <= 3 * once

@@ -18,6 +18,7 @@ so the answer is always libcst's."""
 import ast
 import re
 import warnings
+from collections import OrderedDict
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -41,6 +42,11 @@ _TWINS = {
     cst.With: ("With", "AsyncWith"), cst.Try: ("Try",), cst.TryStar: ("TryStar",),
     cst.Match: ("Match",),
 }
+
+# The recorded ranges of this many statements are kept: each holds a range for
+# every node of its statement, and a module with findings everywhere would
+# keep one for every node of the file (a tenth of the analysis' memory).
+PLACED_KEPT = 256
 
 # Where a statement starts: its first token's line (from `ast`), its `ast`
 # twin (the first of an `a; b` line), the indentation of the blocks around it.
@@ -69,7 +75,7 @@ class StatementPositions:
         self._claimed = 0                          # module.body statements in _owner
         self._owner: Dict[int, int] = {}           # id(node) -> index in _statements
         self._statements: List[Tuple[cst.BaseStatement, _Start]] = []
-        self._placed: Dict[int, Optional[_Placed]] = {}
+        self._placed: "OrderedDict[int, Optional[_Placed]]" = OrderedDict()   # the last PLACED_KEPT
         self._line_starts: Optional[List[int]] = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
@@ -140,9 +146,14 @@ class StatementPositions:
     def _place(self, index: int) -> Optional[_Placed]:
         """The recorded ranges of statement `index` and the lines to add to
         them, or None when its place in the file cannot be vouched for."""
-        if index not in self._placed:
-            self._placed[index] = self._generate(*self._statements[index])
-        return self._placed[index]
+        placed = self._placed
+        if index in placed:
+            placed.move_to_end(index)
+            return placed[index]
+        found = placed[index] = self._generate(*self._statements[index])
+        if len(placed) > PLACED_KEPT:
+            placed.popitem(last=False)
+        return found
 
     def _generate(self, statement: cst.BaseStatement, start: _Start) -> Optional[_Placed]:
         line, _, indents = start
