@@ -30,7 +30,7 @@ CHUNK_LINES = 200           # lines per run, at least
 _LINE_END = re.compile(r"\r\n|\r|\n")   # the tokenizer's line ends (not str.splitlines')
 
 
-def parse_in_chunks(source: str, tree: ast.AST) -> Optional[cst.Module]:
+def parse_in_chunks(source: str, tree: Optional[ast.AST]) -> Optional[cst.Module]:
     """The libcst Module of `source`, parsed in runs, or None when the
     module is short or cannot be cut or joined safely."""
     if not isinstance(tree, ast.Module) or len(tree.body) < 2:

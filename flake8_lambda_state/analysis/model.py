@@ -90,8 +90,7 @@ def parse_source(source: str, tree: Optional[ast.AST] = None) -> cst.Module:
     if "\x00" in source:
         raise SkippedFile("file contains null bytes")
     try:
-        return (parse_in_chunks(source, tree) if tree is not None else None) \
-            or cst.parse_module(source)
+        return parse_in_chunks(source, tree) or cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise SkippedFile(f"libcst cannot parse it (line {exc.raw_line}): {exc.message}") from None
     except RecursionError:

@@ -50,35 +50,29 @@ def child_fields(cls: type) -> Tuple[str, ...]:
     return names
 
 
-def _is_node_type(kind: type) -> bool:
-    """Whether values of this type are libcst nodes, asked once per type:
+class _NodeTypes(dict):
+    """type -> whether its values are libcst nodes, answered once per type:
     `isinstance(value, cst.CSTNode)` goes through ABCMeta on every call, and
     the walks ask it for every field of every node."""
-    known = _NODE_TYPES.get(kind)
-    if known is None:
-        known = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
-    return known
+
+    def __missing__(self, kind: type) -> bool:
+        known = self[kind] = issubclass(kind, cst.CSTNode)
+        return known
 
 
-_NODE_TYPES: Dict[type, bool] = {}
+_IS_NODE = _NodeTypes()
 
 
 def children(node: cst.CSTNode) -> List[cst.CSTNode]:
     """The child nodes of `node` that carry code, in source order."""
     out: List[cst.CSTNode] = []
-    kind = type(node)
-    for name in _FIELDS.get(kind) or child_fields(kind):
+    for name in _FIELDS.get(type(node)) or child_fields(type(node)):
         value = getattr(node, name)
         kind = type(value)
         if kind is tuple or kind is list:
-            out.extend([item for item in value
-                        if _NODE_TYPES.get(type(item)) or _is_node_type(type(item))])
-        else:
-            known = _NODE_TYPES.get(kind)
-            if known is None:
-                known = _is_node_type(kind)
-            if known:
-                out.append(value)
+            out.extend([item for item in value if _IS_NODE[type(item)]])
+        elif _IS_NODE[kind]:
+            out.append(value)
     return out
 
 

@@ -19,7 +19,6 @@ class ModuleResolver:
                         for folder in ancestors_named(os.path.dirname(path), None, root)}
         self.layer_roots = sorted({d for d in (os.path.dirname(p) for p in self.files)
                                    for d in ancestors_named(d, "python", root)})
-        self._module_cache: Dict[Tuple[str, str, int], Optional[str]] = {}
         self._candidates: Dict[Tuple[str, str, int], List[str]] = {}   # (folder, module, level)
         self._roots: Dict[str, List[str]] = {}                          # folder -> import roots
         self._packages: Optional[Dict[str, List[str]]] = None
@@ -47,10 +46,7 @@ class ModuleResolver:
     def resolve_module(self, importer: str, module: str, level: int = 0) -> Optional[str]:
         """The file (or namespace package folder) `import module` denotes in
         `importer`, or None outside the project."""
-        key = (importer, module, level)
-        if key not in self._module_cache:
-            self._module_cache[key] = next(self.module_candidates(importer, module, level), None)
-        return self._module_cache[key]
+        return next(self.module_candidates(importer, module, level), None)
 
     def module_candidates(self, importer: str, module: str, level: int) -> Iterator[str]:
         """Every file or namespace folder of the project that `module` could
@@ -142,8 +138,6 @@ class ModuleResolver:
                 if dep is not None and (dep not in seen or (expand and not seen[dep])):
                     seen[dep] = expand
                     todo.append((dep, expand))
-        for path in seen:
-            resolved.setdefault(path, [])
         return resolved
 
 
