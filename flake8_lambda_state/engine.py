@@ -28,7 +28,9 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     With `fixes`, each finding carries the fix its rule offers (from the
     result cache: its title and safety only). With `keep_model`, the file is
     analysed afresh and `result.model` holds the analysis the fixes edit.
-    The analysis runs on a deep stack: whatever CPython parses is analysed.
+    The analysis, and the loading of a project, run on a deep stack: whatever
+    CPython parses is analysed; a file the result cache answers never leaves
+    the caller's thread.
 
     Without `tree` (the command line), a file whose text cannot hold a
     handler is parsed only if the project says handlers reach it: most files
@@ -42,8 +44,7 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
             if tree is None:
                 return result
     try:
-        return call_with_deep_stack(_analyse, source, tree, result, settings, codes, fixes,
-                                    keep_model)
+        return _analyse(source, tree, result, settings, codes, fixes, keep_model)
     except RecursionError:
         result.findings, result.model = [], None
         result.skipped = "expressions nested too deeply to analyse"
@@ -96,12 +97,11 @@ def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fi
         tree = _parsed(source, filename, result)
         if tree is None:
             return result
-    from .analysis import SkippedFile, build_model  # libcst loads only when needed
-    from .rules import run_rules
+    from .analysis import SkippedFile
     try:
-        with collector_paused():
-            model = build_model(source, filename, settings, context, tree)
-            result.findings = run_rules(model, codes, fixes or keep_model)
+        model, result.findings = call_with_deep_stack(_model_and_findings, source, filename,
+                                                      settings, context, tree, codes,
+                                                      fixes or keep_model)
         if keep_model:
             result.model = model
     except SkippedFile as exc:
@@ -109,6 +109,15 @@ def _analyse(source: str, tree: ast.AST, result: FileResult, settings, codes, fi
     if cache and result.skipped is None:
         cache.save(result.findings, fixes or keep_model)
     return result
+
+
+def _model_and_findings(source: str, filename: str, settings, context, tree, codes,
+                        fixes: bool):
+    from .analysis import build_model  # libcst loads only when needed
+    from .rules import run_rules
+    with collector_paused():
+        model = build_model(source, filename, settings, context, tree)
+        return model, run_rules(model, codes, fixes)
 
 
 def _parsed(source: str, filename: str, result: FileResult) -> Optional[ast.AST]:

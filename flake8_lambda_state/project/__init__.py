@@ -389,7 +389,8 @@ def project_of(filename: str, settings, tree=None) -> Optional[Project]:
     project = _PROJECTS.get(key)
     if project is None:
         trees = {path: tree} if tree is not None and not root else None
-        project = _PROJECTS[key] = load_project(root, settings, None if root else [path], trees)
+        project = _PROJECTS[key] = call_with_deep_stack(load_project, root, settings,
+                                                        None if root else [path], trees)
     return project
 
 
@@ -475,7 +476,7 @@ def context_for(filename: str, settings, tree=None, may_hold_handler=True) -> Op
     def context():
         index = project_for(filename, settings, tree)
         return index.context(filename) if index is not None else None
-    return contained(filename, context)
+    return contained(filename, lambda: call_with_deep_stack(context))
 
 
 def index_failed(filename: str) -> bool:
