@@ -46,15 +46,20 @@ def _restore_limit():
 
 def _serve(calls: queue.SimpleQueue):
     while True:
-        function, args, outcome, done = calls.get()
-        _raise_limit()
-        try:
-            outcome["value"] = function(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller as is
-            outcome["error"] = exc
-        finally:
-            _restore_limit()
-            done.release()
+        _run(*calls.get())
+
+
+def _run(function, args, outcome: dict, done) -> None:
+    """One call. Its own frame: nothing of it (the arguments, the result: a
+    whole file's model) stays referenced while the thread waits for the next."""
+    _raise_limit()
+    try:
+        outcome["value"] = function(*args)
+    except BaseException as exc:  # noqa: BLE001 - handed back to the caller as is
+        outcome["error"] = exc
+    finally:
+        _restore_limit()
+        done.release()
 
 
 def _deep_thread():

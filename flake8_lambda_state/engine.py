@@ -28,9 +28,11 @@ def lint_source(source: str, filename: str, settings, tree: Optional[ast.AST] = 
     With `fixes`, each finding carries the fix its rule offers (from the
     result cache: its title and safety only). With `keep_model`, the file is
     analysed afresh and `result.model` holds the analysis the fixes edit.
-    The analysis, and the loading of a project, run on a deep stack: whatever
-    CPython parses is analysed; a file the result cache answers never leaves
-    the caller's thread.
+    The analysis and the index's solving run on a deep stack (summaries go
+    there when they need it): whatever CPython parses is analysed. Loading a
+    project stays on the caller's thread (loading a 100,000-line module
+    peaks at 669 MiB there, at 801 on the deep thread), and a file the
+    result cache answers never leaves it.
 
     Without `tree` (the command line), a file whose text cannot hold a
     handler is parsed only if the project says handlers reach it: most files

@@ -4,6 +4,7 @@ import os
 import signal
 import sys
 import threading
+import weakref
 
 import pytest
 
@@ -73,3 +74,15 @@ def test_a_forked_child_starts_its_own_thread():
     got = os.read(read, 100)
     os.waitpid(pid, 0)
     assert got == str(deep_stack.RECURSION_LIMIT).encode()
+
+
+def test_the_thread_keeps_nothing_of_a_finished_call():
+    """A file's model must not outlive its analysis while the thread waits."""
+    class Model:
+        pass
+
+    argument = Model()
+    result = deep_stack.call_with_deep_stack(lambda given: Model(), argument)
+    kept = [weakref.ref(argument), weakref.ref(result)]
+    del argument, result
+    assert [ref() for ref in kept] == [None, None]

@@ -389,8 +389,7 @@ def project_of(filename: str, settings, tree=None) -> Optional[Project]:
     project = _PROJECTS.get(key)
     if project is None:
         trees = {path: tree} if tree is not None and not root else None
-        project = _PROJECTS[key] = call_with_deep_stack(load_project, root, settings,
-                                                        None if root else [path], trees)
+        project = _PROJECTS[key] = load_project(root, settings, None if root else [path], trees)
     return project
 
 
