@@ -226,3 +226,29 @@ def test_statements_dropped_from_the_kept_ranges_are_generated_again(monkeypatch
     assert len(positions._placed) == 1
     once = len({id(s) for s, _ in positions._statements})
     assert once < len(generated) <= 3 * once
+
+
+def test_place_all_keeps_only_the_owners_of_its_nodes_and_a_later_node_still_resolves():
+    """The rules position their findings' nodes in one call: the answers are
+    PositionProvider's, no node's owner outlives the call, and a node asked
+    afterwards (a fix's) is found by claiming the module afresh."""
+    source = handler_code.module(300)
+    module = cst.parse_module(source)
+    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = StatementPositions(module, source, ast.parse(source), lambda: None)
+    nodes = [node for statement in module.body for node in walk(statement)]
+    asked = [nodes[i] for i in (len(nodes) - 1, 5, len(nodes) // 2, 5)]   # any order, repeats
+    seen = []
+    real = StatementPositions._claim
+
+    def watching(self, *args):
+        real(self, *args)
+        seen.append(len(self._owner))
+    StatementPositions._claim = watching
+    try:
+        assert positions.place_all(asked) == [whole[node] for node in asked]
+    finally:
+        StatementPositions._claim = real
+    assert seen and max(seen) <= 3 and positions._owner == {} and positions._claimed == 0
+    for node in nodes[::7]:
+        assert positions[node] == whole[node]

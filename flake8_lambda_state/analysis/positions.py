@@ -19,7 +19,7 @@ import ast
 import re
 import warnings
 from collections import OrderedDict
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, PositionProvider
@@ -74,6 +74,7 @@ class StatementPositions:
         self._tops: Optional[List[Tuple[int, ast.AST]]] = None   # per module.body statement
         self._claimed = 0                          # module.body statements in _owner
         self._owner: Dict[int, int] = {}           # id(node) -> index in _statements
+        self._only: Optional[Set[int]] = None      # the nodes _owner holds, if not all
         self._statements: List[Tuple[cst.BaseStatement, _Start]] = []
         self._placed: "OrderedDict[int, Optional[_Placed]]" = OrderedDict()   # the last PLACED_KEPT
         self._line_starts: Optional[List[int]] = None
@@ -89,6 +90,28 @@ class StatementPositions:
                 return _shifted(found, placed[1])
             self._whole = self._whole_module()
         return self._whole[node]
+
+    def place_all(self, nodes: Sequence[cst.CSTNode]) -> List[CodeRange]:
+        """`[self[node] for node in nodes]`, with the owners of these nodes
+        only remembered: the walk that finds their statements would keep one
+        for every node of the module (at 100,000 lines, 50 MB), and the rules
+        ask for their findings' nodes only. A later request for another node
+        claims the module afresh."""
+        if self._whole is not None or self._claimed or PositionProvidingCodegenState is None:
+            return [self[node] for node in nodes]
+        self._only = {id(node) for node in nodes}
+        try:
+            for node in nodes:
+                self._statement_of(node)        # claims as far as the last of them
+            by_statement = sorted(range(len(nodes)),
+                                  key=lambda i: self._owner.get(id(nodes[i]), -1))
+            ranges: List[Optional[CodeRange]] = [None] * len(nodes)
+            for i in by_statement:              # each statement generated once
+                ranges[i] = self[nodes[i]]
+            return ranges
+        finally:
+            self._claimed, self._owner, self._statements, self._only = 0, {}, [], None
+            self._placed.clear()
 
     def get(self, node: cst.CSTNode, default=None):
         try:
@@ -116,17 +139,19 @@ class StatementPositions:
     def _claim(self, top: cst.BaseStatement, start: _Start) -> None:
         """Record the owner of every node under the module statement `top`:
         the innermost statement starting a line whose start is known."""
-        owner, statements = self._owner, self._statements
+        owner, statements, only = self._owner, self._statements, self._only
         pending = {id(top): start}
         stack: List[Tuple[cst.CSTNode, int]] = [(top, -1)]
         while stack:
             node, holder = stack.pop()
-            begins = pending.pop(id(node), None)
+            key = id(node)
+            begins = pending.pop(key, None)
             if begins is not None:
                 holder = len(statements)
                 statements.append((node, begins))
                 pending.update(self._inner_starts(node, begins))
-            owner[id(node)] = holder
+            if only is None or key in only:
+                owner[key] = holder
             stack.extend((child, holder) for child in children(node))
 
     def _inner_starts(self, statement: cst.BaseStatement, start: _Start):

@@ -38,17 +38,16 @@ def run_rules(model, codes: Optional[Iterable[str]] = None, fixes: bool = False)
     """All findings of the module, positioned, sorted, one per code and line;
     with `fixes`, each carries the fix its rule offers (or None)."""
     wanted = set(codes) if codes is not None else None
-    findings = {}
     if not model.handlers:
         return []
-    for check in CHECKS:
-        for finding in check(model):
-            if wanted is not None and finding.code not in wanted:
-                continue
-            span = model.positions[finding.node]   # positions only for what is reported
-            finding.line, finding.col = span.start.line, span.start.column
-            finding.end_line, finding.end_col = span.end.line, span.end.column
-            findings.setdefault((finding.code, finding.line), finding)
+    found = [finding for check in CHECKS for finding in check(model)
+             if wanted is None or finding.code in wanted]
+    findings = {}
+    # positions only for what is reported, all at once
+    for finding, span in zip(found, model.positions.place_all([f.node for f in found])):
+        finding.line, finding.col = span.start.line, span.start.column
+        finding.end_line, finding.end_col = span.end.line, span.end.column
+        findings.setdefault((finding.code, finding.line), finding)
     ordered = sorted(findings.values(), key=lambda f: (f.line, f.col, f.code))
     if fixes:
         for finding in ordered:
