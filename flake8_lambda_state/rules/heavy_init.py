@@ -14,6 +14,7 @@ LOADERS = {"json.load", "yaml.safe_load", "yaml.load", "yaml.full_load", "pickle
            "joblib.load", "torch.load", "numpy.load", "dill.load"}
 SECRET_CALLS = {"ssm": {"get_parameter", "get_parameters", "get_parameters_by_path"},
                 "secretsmanager": {"get_secret_value"}}
+SECRET_METHODS = set().union(*SECRET_CALLS.values())
 POWERTOOLS_PARAMETERS = "aws_lambda_powertools.utilities.parameters."
 
 
@@ -35,16 +36,19 @@ def _what(model, unit, call: cst.Call, paths: TmpPaths) -> Optional[str]:
     names = model.qn.of(call.func)
     args = [a.value for a in call.args]
     flow = model.flow
-    constant = all(flow.is_constant(a, unit) for a in args)
+
+    def constant() -> bool:     # asked last: most calls are none of these
+        return all(flow.is_constant(a, unit) for a in args)
     func = call.func
     method = func.attr.value if isinstance(func, cst.Attribute) else None
     if names & OPENERS:
-        if args and constant and _bundled(paths, args[0]) and not set(open_mode(call)) & WRITE_MODES:
+        if args and constant() and _bundled(paths, args[0]) \
+                and not set(open_mode(call)) & WRITE_MODES:
             return "reads a bundled file"
         return None
     if names & LOADERS:
-        if args and constant and isinstance(args[0], (cst.SimpleString, cst.Name, cst.Attribute,
-                                                      cst.BinaryOperation, cst.FormattedString)) \
+        if args and constant() and isinstance(args[0], (cst.SimpleString, cst.Name, cst.Attribute,
+                                                        cst.BinaryOperation, cst.FormattedString)) \
                 and not _is_file_object(model, unit, args[0]) and _bundled(paths, args[0]):
             return "loads a bundled file"
         return None
@@ -53,11 +57,11 @@ def _what(model, unit, call: cst.Call, paths: TmpPaths) -> Optional[str]:
         if flow.is_constant(receiver, unit) and _bundled(paths, receiver):
             return "reads a bundled file"
         return None
-    if method is not None:
+    if method in SECRET_METHODS:
         service = model.clients.service_of(func.value, unit)
-        if service in SECRET_CALLS and method in SECRET_CALLS[service] and constant:
+        if service in SECRET_CALLS and method in SECRET_CALLS[service] and constant():
             return f"fetches a constant {'secret' if service == 'secretsmanager' else 'parameter'}"
-    if any(n.startswith(POWERTOOLS_PARAMETERS) for n in names) and constant:
+    if any(n.startswith(POWERTOOLS_PARAMETERS) for n in names) and constant():
         for arg in call.args:
             keyword = arg.keyword.value if arg.keyword is not None else None
             text = node_text(arg.value)
