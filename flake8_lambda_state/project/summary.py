@@ -7,7 +7,7 @@ A summary is plain JSON data, so it can be cached on disk keyed by the
 file's content; everything that depends on the rest of the project (what an
 import resolves to, which functions are reached) is decided by the index."""
 import ast
-from typing import Dict, List, Optional, Set
+from typing import Callable, Dict, List, Optional, Set
 
 from ..handler_names import (CONTEXT_NAMES, PLAIN_NAME, PLAIN_SIGNATURE, is_test_file,
                              name_matches)
@@ -201,6 +201,9 @@ def _is_empty_container(value) -> bool:
         return not value.keys
     return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
         and value.func.id in ("dict", "list", "set") and not value.args and not value.keywords
+
+
+_VISIT: Dict[type, Callable] = {}      # node class -> _FunctionSummary's method for it
 
 
 class _FunctionSummary(ast.NodeVisitor):
@@ -455,8 +458,19 @@ class _FunctionSummary(ast.NodeVisitor):
         self.walk_body(node.orelse)
         self._guarded_depth -= memo
 
+    def visit(self, node):
+        """NodeVisitor.visit, with the method of each node class looked up once
+        (its per-node string and getattr were a fifth of a summary)."""
+        cls = node.__class__
+        method = _VISIT.get(cls)
+        if method is None:
+            method = _VISIT[cls] = getattr(_FunctionSummary, "visit_" + cls.__name__,
+                                           _FunctionSummary.generic_visit)
+        return method(self, node)
+
     def generic_visit(self, node):
-        for field, value in ast.iter_fields(node):
+        for field in node._fields:      # ast.iter_fields, without its generator
+            value = getattr(node, field, None)
             if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
                 self.walk_body(value)
             elif isinstance(value, list):
