@@ -64,10 +64,11 @@ def _run(function, args, outcome: dict, done) -> None:
 
 def _deep_thread():
     """This process's deep-stack thread, started on first use (a forked
-    child, such as a flake8 or `--jobs` worker, starts its own)."""
+    child, such as a flake8 or `--jobs` worker, starts its own, and so does
+    a process whose thread is gone)."""
     global _worker
     with _lock:
-        if _worker is None or _worker[0] != os.getpid():
+        if _worker is None or _worker[0] != os.getpid() or not _worker[1].is_alive():
             calls = queue.SimpleQueue()
             thread = threading.Thread(target=_serve, args=(calls,), daemon=True,
                                       name="flake8-lambda-state-analysis")

@@ -1,6 +1,7 @@
 """The deep-stack thread: one per process, kept between calls, safe to call
 from itself, from several threads and from a forked child."""
 import os
+import queue
 import signal
 import sys
 import threading
@@ -86,3 +87,16 @@ def test_the_thread_keeps_nothing_of_a_finished_call():
     kept = [weakref.ref(argument), weakref.ref(result)]
     del argument, result
     assert [ref() for ref in kept] == [None, None]
+
+
+def test_a_thread_that_is_gone_is_replaced(monkeypatch):
+    gone = threading.Thread(target=lambda: None)
+    gone.start()
+    gone.join()
+    monkeypatch.setattr(deep_stack, "_worker", (os.getpid(), gone, queue.SimpleQueue()))
+    got = []
+    caller = threading.Thread(target=lambda: got.append(deep_stack.call_with_deep_stack(len, "ab")),
+                              daemon=True)
+    caller.start()
+    caller.join(timeout=10)         # queued for a thread that is gone, it would wait forever
+    assert got == [2]
